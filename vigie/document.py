@@ -71,8 +71,9 @@ class QuantityMention(Span):
 class CueMention(Span):
     """A reliability signal: hedge, sourcing, denial, plan, or loaded language."""
 
-    kind: str  # status name (reported, unconfirmed, ...) or a flag (loaded_language, ...)
+    kind: str  # status name (reported, unconfirmed, ...), "source", or a flag (loaded_language, ...)
     source: str | None = None
+    scope: str = "sentence"  # "sentence", or "previous" when it qualifies the sentence before it
 
 
 def content_hash(text: str) -> str:

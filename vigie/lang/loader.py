@@ -18,7 +18,7 @@ from vigie.errors import ConfigError
 LANG_PACKAGE = "vigie.lang"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one instance per language (cached), hashed by identity
 class LanguageData:
     code: str
     name: str

@@ -1,0 +1,182 @@
+"""The benchmark: both sides measured on the same texts, a JSON report, the `vigie bench` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+import spacy
+from click.testing import CliRunner
+
+from vigie import bench
+from vigie.bench import BenchReport, load_spacy, run_bench, write_report
+from vigie.cli import cli
+from vigie.errors import ConfigError, InputError
+from vigie.records import Article
+
+TEXTS = [
+    "Des agriculteurs ont bloqué l'autoroute près de Toulouse lundi pour protester contre le prix du gazole.",
+    "Talks between the two delegations resumed in Geneva on Tuesday after a week-long pause.",
+    "В четверг в Бишкеке полиция задержала около двадцати участников несанкционированного митинга.",
+    "Le gouvernement a annoncé une aide de 40 millions d'euros aux éleveurs touchés par la sécheresse.",
+]
+
+
+def make_articles(n: int = 8) -> list[Article]:
+    return [Article(text=TEXTS[i % len(TEXTS)], doc_id=f"doc-{i}") for i in range(n)]
+
+
+class FakePipeline:
+    """Stands in for vigie.pipeline.Pipeline: splits words, keeps cumulative stage times."""
+
+    def __init__(self, fail_on: str | None = None) -> None:
+        self.fail_on = fail_on
+        self.calls = 0
+        self.times = {"segment": 0.0, "events": 0.0}
+
+    def extract(self, article: Article) -> tuple[list[str], list[object]]:
+        self.calls += 1
+        if article.doc_id == self.fail_on:
+            raise ValueError("unparseable on purpose")
+        self.times["segment"] += 0.5
+        self.times["events"] += 0.25
+        return article.text.split(), []
+
+    def stage_times(self) -> dict[str, float]:
+        return dict(self.times)
+
+
+@pytest.fixture(scope="module")
+def blank_nlp() -> Any:
+    """spaCy's multi-language tokenizer: a real `nlp.pipe` that loads in a moment."""
+    return spacy.blank("xx")
+
+
+def test_bench_measures_both_sides_on_the_same_texts(blank_nlp: Any) -> None:
+    articles = make_articles(8)
+    pipeline = FakePipeline()
+    report = run_bench(
+        articles, extract=pipeline.extract, stage_times=pipeline.stage_times, model_name="blank:fr", nlp=blank_nlp
+    )
+    assert (report.documents, report.n_process) == (8, 1)
+    assert report.words == sum(len(a.text.split()) for a in articles)
+    assert pipeline.calls == 8 + 1  # one untimed warm-up document
+    for side in (report.vigie, report.bare_spacy):
+        assert side.docs_per_s > 0 and side.words_per_s > 0 and side.seconds > 0
+        assert side.peak_rss_mb > 10 and side.errors == 0
+    assert report.ratio == pytest.approx(report.bare_spacy.seconds / report.vigie.seconds, rel=1e-3)
+    assert report.ratio == pytest.approx(report.vigie.docs_per_s / report.bare_spacy.docs_per_s, rel=1e-2)
+    # The warm-up document's stage time is left out.
+    assert report.stage_seconds == {"segment": 4.0, "events": 2.0}
+    assert report.environment["python"] and report.environment["spacy"]
+
+
+def test_bench_failing_document_is_counted_and_the_run_goes_on(
+    blank_nlp: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    pipeline = FakePipeline(fail_on="doc-3")
+    report = run_bench(make_articles(6), extract=pipeline.extract, model_name="blank:fr", nlp=blank_nlp)
+    assert report.vigie.errors == 1
+    assert pipeline.calls == 6 + 1
+    assert report.stage_seconds == {}
+    assert "document failed during the benchmark" in caplog.text
+
+
+def test_bench_reports_progress_per_phase(blank_nlp: Any) -> None:
+    seen: list[tuple[str, int, int]] = []
+    run_bench(
+        make_articles(3),
+        extract=FakePipeline().extract,
+        model_name="blank:fr",
+        nlp=blank_nlp,
+        on_progress=lambda *args: seen.append(args),
+    )
+    assert seen == [(phase, done, 3) for phase in ("bare spaCy", "Vigie") for done in (1, 2, 3)]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="worker processes are forked")
+def test_bench_runs_in_several_processes_with_an_unpicklable_callable() -> None:
+    seen: list[str] = []
+    report = run_bench(make_articles(6), extract=lambda a: seen.append(a.text), model_name="blank:en", n_process=2)
+    assert (report.n_process, report.vigie.errors, report.bare_spacy.errors) == (2, 0, 0)
+    assert report.vigie.peak_worker_rss_mb > 0
+
+
+def test_bench_without_articles_is_an_input_error(blank_nlp: Any) -> None:
+    with pytest.raises(InputError, match="no articles to benchmark"):
+        run_bench([], extract=print, model_name="blank:fr", nlp=blank_nlp)
+
+
+@pytest.mark.parametrize(("name", "lang"), [("blank:ru", "ru"), ("blank:en", "en")])
+def test_bench_blank_model_is_the_tokenizer_alone(name: str, lang: str) -> None:
+    nlp = load_spacy(name)
+    assert (nlp.lang, nlp.pipe_names) == (lang, [])
+
+
+def test_bench_missing_model_names_the_package_to_install() -> None:
+    with pytest.raises(ConfigError, match="pip install xx-no-such-model"):
+        load_spacy("xx_no_such_model")
+
+
+def test_bench_report_is_written_as_timestamped_json_never_overwritten(blank_nlp: Any, tmp_path: Path) -> None:
+    report = run_bench(
+        make_articles(2), extract=FakePipeline().extract, model_name="blank:fr", nlp=blank_nlp, lang="fr"
+    )
+    first = write_report(report, tmp_path / "results")
+    second = write_report(report, tmp_path / "results")
+    assert first != second and first.parent == second.parent == tmp_path / "results"
+    assert first.name.endswith("Z-fr-2.json") and second.name.endswith("Z-fr-2-2.json")
+    assert BenchReport.model_validate_json(first.read_text(encoding="utf-8")) == report
+    assert json.loads(first.read_text(encoding="utf-8"))["vigie"]["docs_per_s"] == report.vigie.docs_per_s
+
+
+@pytest.fixture
+def fake_pipeline_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`vigie bench` with the fake pipeline and a blank spaCy, so the command runs in a moment.
+
+    `vigie bench` imports vigie.pipeline when it runs; the other commands, imported with `cli` above,
+    already hold the real one.
+    """
+    module = types.ModuleType("vigie.pipeline")
+
+    class Pipeline(FakePipeline):
+        @classmethod
+        def for_language(cls, code: str) -> Pipeline:
+            return cls()
+
+    module.Pipeline = Pipeline  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "vigie.pipeline", module)
+    monkeypatch.setattr(bench, "load_spacy", lambda name: spacy.blank("xx"))
+
+
+@pytest.mark.usefixtures("fake_pipeline_module")
+@pytest.mark.parametrize("lang", ["fr", "ru"])
+def test_bench_command_prints_the_table_and_the_report_path(tmp_path: Path, lang: str) -> None:
+    result = CliRunner().invoke(cli, ["bench", "--lang", lang, "--docs", "5", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "documents/s" in result.stdout and "Vigie ÷ bare" in result.stdout and "stage segment" in result.stdout
+    (path,) = tmp_path.glob("*.json")
+    assert f"report: {path}" in result.stdout
+    report = BenchReport.model_validate_json(path.read_text(encoding="utf-8"))
+    assert (report.documents, report.lang, report.corpus) == (5, lang, f"synthetic {lang}, seed 0")
+    assert report.model == ("fr_core_news_sm" if lang == "fr" else "blank:ru")
+
+
+@pytest.mark.usefixtures("fake_pipeline_module")
+def test_bench_command_reads_a_corpus_file_and_reports_bad_lines(tmp_path: Path) -> None:
+    corpus = tmp_path / "sample.jsonl"
+    rows = [json.dumps({"text": t}, ensure_ascii=False) for t in TEXTS] + ['{"title": "no text"}']
+    corpus.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["bench", "--corpus", str(corpus), "--docs", "3", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    (path,) = (tmp_path / "r").glob("*.json")
+    assert BenchReport.model_validate_json(path.read_text(encoding="utf-8")).documents == 3
+    assert "skipped" not in result.stderr  # the bad line comes after the three articles asked for
+
+    result = CliRunner().invoke(cli, ["bench", "--corpus", str(corpus), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert f"skipped: {corpus}: line 5: missing 'text'" in result.stderr

@@ -1,0 +1,113 @@
+"""The synthetic benchmark corpus: deterministic, realistic lengths, one vocabulary file per language."""
+
+from __future__ import annotations
+
+import copy
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from vigie import corpus
+from vigie.corpus import (
+    FIRST_DAY,
+    LAST_DAY,
+    WORDS_MAX,
+    WORDS_MIN,
+    corpus_languages,
+    make_corpus,
+    write_corpus,
+)
+from vigie.errors import ConfigError
+from vigie.readers import read_articles
+from vigie.records import Article
+
+LANGS = ("fr", "en", "ru")
+
+
+def test_corpus_has_a_vocabulary_for_each_language() -> None:
+    assert set(LANGS) <= set(corpus_languages())
+
+
+def test_corpus_is_deterministic_for_a_seed() -> None:
+    first = list(make_corpus(30, LANGS, seed=7))
+    assert first == list(make_corpus(30, LANGS, seed=7))
+    assert [a.text for a in first] != [a.text for a in make_corpus(30, LANGS, seed=8)]
+
+
+def test_corpus_article_does_not_depend_on_corpus_size() -> None:
+    assert list(make_corpus(3, LANGS, seed=1)) == list(make_corpus(10, LANGS, seed=1))[:3]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_corpus_articles_look_like_news(lang: str) -> None:
+    articles = list(make_corpus(60, (lang,), seed=3))
+    assert {a.lang for a in articles} == {lang}
+    assert len({a.doc_id for a in articles}) == 60
+    for article in articles:
+        assert WORDS_MIN <= len(article.text.split()) <= WORDS_MAX
+        assert article.published is not None and FIRST_DAY <= article.published <= LAST_DAY
+        assert article.title and article.source and article.url
+        assert "{" not in article.text + article.title and "}" not in article.text + article.title
+        assert "\n\n" in article.text  # paragraphs
+        assert not article.text[0].islower()
+
+
+def test_corpus_languages_take_turns() -> None:
+    assert [a.lang for a in make_corpus(6, LANGS)] == ["fr", "en", "ru", "fr", "en", "ru"]
+
+
+def test_corpus_russian_words_are_cyrillic() -> None:
+    for article in make_corpus(10, ("ru",), seed=5):
+        words = re.findall(r"[^\W\d_]+", article.text)
+        cyrillic = [w for w in words if re.fullmatch(r"[а-яёА-ЯЁ-]+", w)]
+        assert len(cyrillic) / len(words) > 0.95
+
+
+def test_corpus_french_writes_the_first_of_the_month_as_1er() -> None:
+    texts = " ".join(a.text for a in make_corpus(300, ("fr",), seed=2))
+    assert not re.search(r"\b1 (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre)", texts)
+
+
+def test_corpus_written_as_json_lines_reads_back(tmp_path: Path) -> None:
+    path = write_corpus(tmp_path / "bench", 12, LANGS, seed=4)
+    assert path.name == "corpus-fr-en-ru-12-seed4.jsonl"
+    read = list(read_articles([path]))
+    assert all(isinstance(item, Article) for item in read)
+    expected = list(make_corpus(12, LANGS, seed=4))
+    assert [a.model_copy(update={"path": None}) for a in read if isinstance(a, Article)] == expected
+
+
+def test_corpus_unknown_language_names_the_available_ones() -> None:
+    with pytest.raises(ConfigError, match=r"no corpus vocabulary for 'de'.*available: en, fr, ru"):
+        list(make_corpus(1, ("de",)))
+
+
+def fr_data() -> dict[str, Any]:
+    text = resources.files("vigie").joinpath("data", "corpus", "fr.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["background"].append("{protestors} ont défilé."),
+            "background: unknown slot {protestors}",
+        ),
+        (lambda d: d["dates"].update(months=["janvier"]), "dates.months: expected 12 entries, found 1"),
+        (lambda d: d["places"][1].pop("city_of"), r"places\[1\]: expected the keys"),
+        (lambda d: d["events"]["AID"].pop("titles"), "events.AID.titles: expected a non-empty list"),
+        (lambda d: d["slots"].update(city=["Lyon"]), "slots: slot {city} is already filled by places"),
+        (lambda d: d["article_slots"].append("nobody"), "article_slots: 'nobody' is neither in slots nor in groups"),
+    ],
+)
+def test_corpus_bad_vocabulary_names_the_file_and_key(change: Any, message: str) -> None:
+    data = copy.deepcopy(fr_data())
+    change(data)
+    with pytest.raises(ConfigError, match=f"x/fr.yaml: {message}"):
+        corpus._check_vocabulary("fr", corpus._Checker("x/fr.yaml"), data)

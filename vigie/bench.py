@@ -1,0 +1,248 @@
+"""Throughput and memory of Vigie's extraction against bare spaCy on the same texts (`vigie bench`).
+
+One run measures both on the same articles: bare spaCy first (`nlp.pipe` with the language's model), then
+Vigie's `extract`. Peak RSS is the process's high-water mark (`ru_maxrss`) read after each phase, so the
+Vigie figure is the peak of the whole run and the bare figure a lower bound for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import multiprocessing
+import os
+import platform
+import resource
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from vigie.errors import ConfigError, InputError
+from vigie.records import Article
+
+logger = logging.getLogger(__name__)
+
+BLANK_PREFIX = "blank:"
+"""A model name such as "blank:ru" means spaCy's tokenizer alone, for languages without a packaged model."""
+
+ProgressCallback = Callable[[str, int, int], None]
+"""Called as on_progress(phase, done, total); phase is "bare spaCy" or "Vigie"."""
+
+PHASE_BARE, PHASE_VIGIE = "bare spaCy", "Vigie"
+
+
+class PhaseResult(BaseModel):
+    """How fast one side processed the texts, and the memory high-water mark after it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    seconds: float
+    docs_per_s: float
+    words_per_s: float
+    peak_rss_mb: float = Field(description="ru_maxrss of this process after the phase, in MB (10^6 bytes).")
+    peak_worker_rss_mb: float = Field(
+        default=0.0, description="Largest ru_maxrss among worker processes so far (0 with one process)."
+    )
+    errors: int = Field(default=0, description="Documents whose processing raised; they count in the time.")
+
+
+class BenchReport(BaseModel):
+    """One benchmark run: what ran on what, both sides' figures, and Vigie's time per stage."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    created_at: dt.datetime
+    lang: str | None
+    model: str = Field(description="The spaCy model of the bare run (blank:<code> for the tokenizer alone).")
+    corpus: str | None = Field(default=None, description="Where the articles came from.")
+    documents: int
+    words: int = Field(description="Whitespace-separated words in all texts.")
+    n_process: int
+    vigie: PhaseResult
+    bare_spacy: PhaseResult
+    ratio: float = Field(description="Vigie's docs/s divided by bare spaCy's: 0.25 means four times slower.")
+    stage_seconds: dict[str, float] = Field(
+        default_factory=dict, description="Vigie's seconds per stage during the measured run (one process only)."
+    )
+    environment: dict[str, str] = Field(default_factory=dict)
+
+
+def load_spacy(model_name: str) -> Any:
+    """A spaCy pipeline by package name, or the tokenizer alone for "blank:<code>"."""
+    import spacy
+
+    if model_name.startswith(BLANK_PREFIX):
+        return spacy.blank(model_name.removeprefix(BLANK_PREFIX))
+    try:
+        return spacy.load(model_name)
+    except OSError as err:
+        raise ConfigError(
+            f"spaCy model {model_name!r} is not installed",
+            hint=f"install it with: pip install {model_name.replace('_', '-')}",
+        ) from err
+
+
+def run_bench(
+    articles: Sequence[Article],
+    *,
+    extract: Callable[[Article], object],
+    model_name: str,
+    n_process: int = 1,
+    stage_times: Callable[[], dict[str, float]] | None = None,
+    nlp: Any = None,
+    lang: str | None = None,
+    corpus: str | None = None,
+    warmup: int = 1,
+    on_progress: ProgressCallback | None = None,
+) -> BenchReport:
+    """Time bare spaCy, then `extract`, on the same articles and report both.
+
+    `stage_times` returns Vigie's cumulative seconds per stage; the report keeps what the measured run
+    added. `nlp` replaces `load_spacy(model_name)` (tests pass a blank pipeline). The first `warmup`
+    articles go through each side once untimed, so lazy loading is not counted as throughput.
+    """
+    if not articles:
+        raise InputError("no articles to benchmark", hint="check the corpus file or --docs")
+    if n_process < 1:
+        raise InputError(f"n_process must be at least 1, got {n_process}")
+    texts = [a.text for a in articles]
+    words = sum(len(t.split()) for t in texts)
+    created_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    nlp = load_spacy(model_name) if nlp is None else nlp
+    for text in texts[:warmup]:
+        nlp(text)
+    bare = _measure(_run_bare(nlp, texts, n_process), PHASE_BARE, len(texts), words, on_progress)
+    del nlp  # leave room for Vigie's own model before its phase
+
+    for article in articles[:warmup]:
+        _safe_extract(extract, article)
+    # Workers keep their own stage clocks, so stage times are reported for one process only.
+    clock = stage_times if n_process == 1 else None
+    before = clock() if clock is not None else {}
+    runner = _run_serial(extract, articles) if n_process == 1 else _run_forked(extract, articles, n_process)
+    vigie = _measure(runner, PHASE_VIGIE, len(articles), words, on_progress)
+    after = clock() if clock is not None else {}
+    stages = {name: round(after[name] - before.get(name, 0.0), 6) for name in after}
+
+    return BenchReport(
+        created_at=created_at,
+        lang=lang,
+        model=model_name,
+        corpus=corpus,
+        documents=len(articles),
+        words=words,
+        n_process=n_process,
+        vigie=vigie,
+        bare_spacy=bare,
+        ratio=round(bare.seconds / vigie.seconds, 4) if vigie.seconds else 0.0,  # same documents on both sides
+        stage_seconds=stages,
+        environment=_environment(),
+    )
+
+
+def write_report(report: BenchReport, out_dir: Path = Path("bench/results")) -> Path:
+    """Write the report as JSON in `out_dir` under a timestamped name, never over an older one; its path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"{report.created_at:%Y%m%dT%H%M%SZ}-{report.lang or 'all'}-{report.documents}"
+    for attempt in range(1, 1000):
+        path = out_dir / (f"{stem}.json" if attempt == 1 else f"{stem}-{attempt}.json")
+        try:
+            with path.open("x", encoding="utf-8") as out:
+                out.write(report.model_dump_json(indent=2) + "\n")
+            return path
+        except FileExistsError:
+            continue
+    raise InputError(f"too many reports named {stem}", where=str(out_dir))
+
+
+# Phases: each runner yields, per document, None when it went through or the error it raised.
+
+
+def _measure(
+    runner: Iterable[str | None], phase: str, total: int, words: int, on_progress: ProgressCallback | None
+) -> PhaseResult:
+    errors = 0
+    started = time.perf_counter()
+    for done, error in enumerate(runner, start=1):
+        if error is not None:
+            # A failing document is counted and the batch goes on; one log line says why.
+            if not errors:
+                logger.warning("document failed during the benchmark", extra={"phase": phase, "reason": error})
+            errors += 1
+        if on_progress is not None:
+            on_progress(phase, done, total)
+    seconds = time.perf_counter() - started
+    return PhaseResult(
+        seconds=seconds,
+        docs_per_s=round(total / seconds, 2) if seconds else 0.0,
+        words_per_s=round(words / seconds, 1) if seconds else 0.0,
+        peak_rss_mb=_peak_rss_mb(resource.RUSAGE_SELF),
+        peak_worker_rss_mb=_peak_rss_mb(resource.RUSAGE_CHILDREN),
+        errors=errors,
+    )
+
+
+def _run_bare(nlp: Any, texts: list[str], n_process: int) -> Iterator[str | None]:
+    for _ in nlp.pipe(texts, n_process=n_process):
+        yield None
+
+
+def _run_serial(extract: Callable[[Article], object], articles: Sequence[Article]) -> Iterator[str | None]:
+    for article in articles:
+        yield _safe_extract(extract, article)
+
+
+def _safe_extract(extract: Callable[[Article], object], article: Article) -> str | None:
+    try:
+        extract(article)
+    except Exception as err:
+        return f"{article.doc_id}: {err!r}"
+    return None
+
+
+# Forked workers inherit the extract callable (often a bound method holding models, which need not pickle).
+_worker_extract: Callable[[Article], object] | None = None
+
+
+def _extract_in_worker(article: Article) -> str | None:
+    assert _worker_extract is not None
+    return _safe_extract(_worker_extract, article)
+
+
+def _run_forked(
+    extract: Callable[[Article], object], articles: Sequence[Article], n_process: int
+) -> Iterator[str | None]:
+    global _worker_extract
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        raise InputError("several processes need fork(), which this platform lacks", hint="use one") from None
+    _worker_extract = extract
+    try:
+        with context.Pool(n_process) as pool:
+            yield from pool.imap_unordered(_extract_in_worker, articles, chunksize=4)
+    finally:
+        _worker_extract = None
+
+
+def _peak_rss_mb(who: int) -> float:
+    peak = resource.getrusage(who).ru_maxrss
+    # Linux reports kibibytes, macOS bytes.
+    return round(peak / 1e6 if sys.platform == "darwin" else peak * 1024 / 1e6, 1)
+
+
+def _environment() -> dict[str, str]:
+    from vigie import __version__
+
+    return {
+        "vigie": __version__,
+        "python": platform.python_version(),
+        "spacy": metadata.version("spacy"),
+        "platform": platform.platform(),
+        "cpus": str(os.cpu_count() or 0),
+    }

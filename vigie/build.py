@@ -1,0 +1,287 @@
+"""Assemble EventRecords from a document's layers: each candidate gets its date, place, numbers,
+attribution, flags and confidence from the spans around its trigger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import TypeVar
+
+from vigie.document import (
+    CueMention,
+    DateMention,
+    Document,
+    PlaceMention,
+    QuantityMention,
+    Sentence,
+)
+from vigie.lang.loader import LanguageData
+from vigie.ontology import acled_labels, cameo_root
+from vigie.records import Actors, Attribution, EventRecord, Evidence, Place, Quantity
+from vigie.stages.attribution import STATUS_ORDER
+from vigie.stages.events import EventCandidate
+from vigie.stages.patterns import fold
+
+PLACE_RANK = {"site": 0, "city": 1, "admin1": 2, "country": 3}
+# Two candidates in one sentence that PLOVER codes as one happening (ONTOLOGY.md, "Frequent
+# confusions"): a crowd that burns or loots stays PROTEST riot; troops sent to help are one
+# movement, coded MOBILIZE, rather than MOBILIZE plus AID.
+SAME_HAPPENING = (
+    ("PROTEST", "ASSAULT", {"primitive", "destroy", None}),
+    ("MOBILIZE", "AID", None),
+)
+# Date flags worth an analyst's attention on the event itself.
+EVENT_DATE_FLAGS = {"date_anomaly", "year_unknown"}
+ORIGIN_WINDOW = 24
+OUTCOME_WINDOW = 60  # characters after a count in which "ont été tués" names what befell them  # characters between an origin marker ("depuis") and the place it governs
+
+
+def event_id(doc: Document, evidence: tuple[int, int], trigger_start: int, event_type: str) -> str:
+    key = f"{doc.content_hash}:{evidence[0]}:{evidence[1]}:{trigger_start}:{event_type}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _in(span_start: int, sentence: Sentence) -> bool:
+    return sentence.start <= span_start < sentence.end
+
+
+S = TypeVar("S", DateMention, PlaceMention, QuantityMention)
+
+
+def _nearest(spans: Sequence[S], at: int) -> S | None:
+    return min(spans, key=lambda s: abs(s.start - at), default=None)
+
+
+def merge_same_happening(candidates: Sequence[EventCandidate]) -> list[EventCandidate]:
+    dropped: set[int] = set()
+    for keep_type, drop_type, modes in SAME_HAPPENING:
+        for i, drop in enumerate(candidates):
+            if drop.type != drop_type or (modes is not None and drop.mode not in modes):
+                continue
+            if any(c.type == keep_type and c.sentence == drop.sentence for c in candidates):
+                dropped.add(i)
+    return [c for i, c in enumerate(candidates) if i not in dropped]
+
+
+@functools.cache
+def _origin_markers(lang: LanguageData) -> tuple[str, ...]:
+    return tuple(fold(str(m)) for m in lang.yaml("actors").get("origin_markers", []))
+
+
+def _is_origin(doc: Document, place: PlaceMention, markers: tuple[str, ...]) -> bool:
+    if place.role == "origin":
+        return True
+    before = fold(doc.text[max(0, place.start - ORIGIN_WINDOW) : place.start])
+    return any(f"{m} " in before[-(len(m) + 8) :] or before.rstrip().endswith(m) for m in markers)
+
+
+def _paragraph_start(doc: Document, pos: int) -> int:
+    return doc.text.rfind("\n", 0, pos) + 1
+
+
+def choose_place(doc: Document, cand: EventCandidate, sentence: Sentence, lang: LanguageData,
+                 focus: Place | None) -> Place:
+    """Where the event happened: the most precise place of its sentence that is not an origin
+    ("troupes venues de Russie"), else the last precise place of its paragraph, else the story's country."""
+    markers = _origin_markers(lang)
+    mentions: tuple[PlaceMention, ...] = doc.layer("places")
+    resolved = [p for p in mentions if p.place.precision != "unknown" and not _is_origin(doc, p, markers)]
+    here = [p for p in resolved if _in(p.start, sentence)]
+    specific = [p for p in here if p.place.precision != "country"]
+    if specific:
+        return min(specific, key=lambda p: (PLACE_RANK.get(p.place.precision, 9),
+                                            abs(p.start - cand.trigger_start))).place
+    paragraph = _paragraph_start(doc, sentence.start)
+    earlier = [p for p in resolved if paragraph <= p.start < sentence.start and p.place.precision != "country"]
+    carried = earlier[-1].place if earlier else None
+    if here:
+        countries = {p.place.country for p in here}
+        if carried is not None and carried.country in countries:
+            return carried
+        return _nearest(here, cand.trigger_start).place  # type: ignore[union-attr]
+    if carried is not None:
+        return carried
+    return focus if focus is not None else Place()
+
+
+def choose_date(doc: Document, cand: EventCandidate, sentence: Sentence) -> tuple[DateMention | None, str]:
+    """The date mention for an event and how it was found: in its 'sentence', or carried over from
+    an earlier sentence ('context'), as news copy keeps the day of the lead until it names another."""
+    dates: tuple[DateMention, ...] = doc.layer("dates")
+    here = [d for d in dates if _in(d.start, sentence)]
+    if here:
+        return _nearest(here, cand.trigger_start), "sentence"
+    earlier = [d for d in dates if d.start < sentence.start and d.value is not None
+               and "date_anomaly" not in d.flags and "future" not in d.flags]
+    if earlier:
+        return earlier[-1], "context"
+    return None, ""
+
+
+def timeline_correction(doc: Document, date: DateMention) -> dt.date | None:
+    """The same day in the month the story otherwise runs in, for a date that contradicts the timeline.
+
+    Translated and hastily edited copy most often gets the month wrong ("le 5 août" in a story of
+    2-6 January); the day survives. None when the story has no timeline or the day does not fit it.
+    """
+    if date.value is None or date.precision != "day":
+        return None
+    others: list[dt.date] = [d.value for d in doc.layer("dates")
+                             if d.value is not None and "date_anomaly" not in d.flags]
+    anchor = doc.published
+    if others:
+        months = Counter((d.year, d.month) for d in others)
+        (year, month), _ = months.most_common(1)[0]
+    elif anchor is not None:
+        year, month = anchor.year, anchor.month
+    else:
+        return None
+    try:
+        candidate = dt.date(year, month, date.value.day)
+    except ValueError:
+        return None
+    if anchor is not None and candidate > anchor + dt.timedelta(days=1):
+        return None
+    return candidate
+
+
+@functools.cache
+def _outcome_words(lang: LanguageData) -> dict[str, str]:
+    participles = lang.yaml("numbers").get("participles") or {}
+    return {fold(word): name for name, words in participles.items() for word in words}
+
+
+_CLAUSE_END = re.compile(r"[,;.:!?]|\s(?:et|and|и|а)\s")
+
+
+def outcome_names(doc: Document, quantity: QuantityMention, lang: LanguageData) -> list[str]:
+    """What happened to the people counted: "sept soldats ont été tués" also counts seven dead."""
+    words = _outcome_words(lang)
+    if not words:
+        return []
+    tail = doc.text[quantity.end : quantity.end + OUTCOME_WINDOW]
+    end = _CLAUSE_END.search(tail)
+    clause = fold(tail[: end.start()] if end else tail)
+    found = []
+    for word, name in words.items():
+        if name != quantity.name and re.search(rf"(?<!\w){re.escape(word)}(?!\w)", clause):
+            found.append(name)
+    return found
+
+
+def choose_status(cues: Sequence[CueMention]) -> tuple[str, str | None]:
+    found = {c.kind: c.text for c in cues if c.kind in STATUS_ORDER}
+    for status in STATUS_ORDER:
+        if status in found:
+            return status, found[status]
+    return "asserted", None
+
+
+def build_records(doc: Document, lang: LanguageData, focus: Place | None = None) -> list[EventRecord]:
+    """Turn the document's event candidates into EventRecords."""
+    candidates = merge_same_happening(doc.layer("event_candidates"))
+    sentences = doc.sentences
+    quantities: tuple[QuantityMention, ...] = doc.layer("quantities")
+    owner: dict[int, int] = {}  # quantity index -> candidate index: each count belongs to the nearest trigger
+    for qi, q in enumerate(quantities):
+        if q.name is None:
+            continue
+        same = [ci for ci, c in enumerate(candidates) if _in(q.start, sentences[c.sentence])]
+        if same:
+            owner[qi] = min(same, key=lambda ci: abs(candidates[ci].trigger_start - q.start))
+    cues: tuple[CueMention, ...] = doc.layer("cues")
+    records = []
+    for ci, cand in enumerate(candidates):
+        sentence = sentences[cand.sentence]
+        following = sentences[cand.sentence + 1] if cand.sentence + 1 < len(sentences) else None
+        my_cues = [c for c in cues if _in(c.start, sentence)]
+        if following is not None:
+            my_cues += [c for c in cues if c.scope == "previous" and _in(c.start, following)]
+        flags: set[str] = {c.kind for c in my_cues if c.kind in {"loaded_language", "translation_artefact"}}
+        status, cue = choose_status(my_cues)
+        source = next((c.source for c in my_cues if c.kind == "source"), None)
+        if status == "asserted" and source:
+            status = "reported"
+
+        date, how = choose_date(doc, cand, sentence)
+        date_fields: dict[str, str | None] = {"date": None, "date_end": None, "date_precision": "unknown",
+                                              "date_status": "unresolved", "date_text": None}
+        if date is not None:
+            flags.update(set(date.flags) & EVENT_DATE_FLAGS)
+            date_fields.update(
+                date=date.value.isoformat() if date.value else None,
+                date_end=date.end_value.isoformat() if date.end_value else None,
+                date_precision=date.precision if date.value else "unknown",
+                date_status=date.status if how == "sentence" else "approximate",
+                date_text=date.text,
+            )
+            if date.value is None:
+                date_fields["date_status"] = "unresolved"
+            elif "date_anomaly" in date.flags:
+                corrected = timeline_correction(doc, date)
+                if corrected is not None:
+                    date_fields.update(date=corrected.isoformat(), date_status="approximate")
+                    flags.add("date_corrected")
+
+        place = choose_place(doc, cand, sentence, lang, focus)
+        mine = [q for qi, q in enumerate(quantities) if owner.get(qi) == ci]
+        for q in mine:
+            flags.update(q.flags)
+        values: dict[str, int | float] = {}
+        for q in mine:
+            values.setdefault(q.name or "count", q.value)
+            for outcome in outcome_names(doc, q, lang):
+                values.setdefault(outcome, q.value)
+        confidence = 0.35 + 0.3 * cand.weight
+        confidence += 0.1 if place.precision in {"site", "city", "admin1"} else 0.0
+        confidence += 0.1 if how == "sentence" else 0.0
+        confidence += 0.05 if cand.source else 0.0
+        confidence -= 0.1 if status in {"unconfirmed", "denied"} else 0.0
+        acled_type, acled_subtype = acled_labels(cand.type, cand.mode)
+        evidence = (sentence.start, sentence.end)
+        records.append(
+            EventRecord(
+                id=event_id(doc, evidence, cand.trigger_start, cand.type),
+                doc_id=doc.doc_id,
+                type=cand.type,
+                mode=cand.mode,
+                cameo_root=cameo_root(cand.type, cand.mode),
+                acled_type=acled_type,
+                acled_subtype=acled_subtype,
+                place=place,
+                actors=Actors(source=list(cand.source), target=list(cand.target)),
+                quantities=values,
+                quantity_details=[
+                    Quantity(name=q.name or "count", value=q.value, raw=q.text, approximate=q.approximate,
+                             start=q.start, end=q.end)
+                    for q in mine
+                ],
+                evidence=Evidence(text=sentence.text, start=sentence.start, end=sentence.end),
+                trigger=cand.trigger_text,
+                attribution=Attribution(source=source, status=status, cue=cue),
+                flags=sorted(flags),
+                confidence=round(max(0.05, min(1.0, confidence)), 3),
+                lang=doc.lang,
+                **date_fields,
+            )
+        )
+    return records
+
+
+
+def focus_place(doc: Document) -> Place | None:
+    """The country the document is mostly about, as a place for events the text does not locate."""
+    from vigie.stages.geocode import focus_country
+
+    country = focus_country(doc)
+    if country is None:
+        return None
+    mentions: tuple[PlaceMention, ...] = doc.layer("places")
+    for mention in mentions:
+        if mention.place.precision == "country" and mention.place.country == country:
+            return mention.place.model_copy(update={"name": None, "score": None})
+    return Place(country=country, precision="country")

@@ -1,0 +1,290 @@
+"""Toponym candidates in a document: gazetteer names found in the text, checked against model entities.
+
+Names are looked up as written ("Almaty", "Fédération de Russie"), then, for inflected languages, under
+the dictionary forms the language's ending rules give ("под Москвой" -> "Москва"). Model entities only
+confirm or veto: an ORG or PER span is not a place, a LOC span with no gazetteer name is kept as an
+unresolved place.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from vigie.document import Document, EntityMention, Token
+from vigie.gazetteer import Gazetteer, GazetteerEntry
+from vigie.geo.names import fold_name, strip_accents
+from vigie.geo.rules import PlaceRules
+
+MAX_WORDS = 6  # longest name looked for, in words ("Saint-Pierre-et-Miquelon" is 4)
+MAX_VARIANTS = 16  # inflected readings tried per word sequence
+_WORD = re.compile(r"\w+")
+# What may join two words of one name: a space, a hyphen, an apostrophe ("Alma-Ata", "N'Djamena").
+_NAME_GAP = re.compile(r"[ \u00a0]?[-‐‑–'’]?[ \u00a0]?")
+_SENTENCE_BREAK = re.compile(r"[.!?:;\n«»\"“”]")
+_COMMA_GAP = re.compile(r"^\s*,\s*$")
+_PAREN_OPEN = re.compile(r"^\s*\(\s*$")
+_PAREN_CLOSE = re.compile(r"^\s*\)")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    entry: GazetteerEntry
+    primary: bool  # matched an official name
+    alias: bool = False  # came from the language's places.tsv
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    text: str
+    candidates: list[Candidate]
+    ner: str | None = None  # "LOC" when a model entity supports it, "PER" when a person span equals it
+    initial: bool = False  # first word of a sentence (capitalised anyway)
+    pos: str | None = None  # part of speech of its first token, when the document has tokens
+    common_word: bool = False  # the same word appears in lower case elsewhere in the text
+    site_kinds: frozenset[str] = frozenset()  # kinds of site a neighbouring word announces
+    cue_span: tuple[int, int] | None = None  # that word, to widen a site mention over it
+    role: str = "place"
+    near: Mention | None = None  # "X près de Y": Y
+    within: Mention | None = None  # "X, Texas" / "Saint-Denis (La Réunion)": the larger place
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Found:
+    mentions: list[Mention]
+    countries: Counter[str]  # evidence for the document's country that is not a place mention
+
+
+def _countries_named(m: Mention) -> set[str]:
+    return {c.entry.country for c in m.candidates if c.entry.precision == "country" and c.entry.country}
+
+
+class MentionFinder:
+    """Finds place mentions; holds the gazetteer, the language rules and the alias resolutions."""
+
+    def __init__(self, gazetteer: Gazetteer, rules: PlaceRules) -> None:
+        self.gazetteer = gazetteer
+        self.rules = rules
+        self._aliases: dict[str, tuple[Candidate, ...]] = {}
+        self._alias_prefixes = {
+            " ".join(key.split()[:n]) + " " for key in rules.aliases for n in range(1, key.count(" ") + 1)
+        }
+
+    def alias_candidates(self, key: str) -> tuple[Candidate, ...]:
+        target = self.rules.aliases.get(key)
+        if target is None:
+            return ()
+        if key not in self._aliases:
+            entry = self.gazetteer.get(target) if ":" in target else None
+            if entry is None:  # a canonical name: its most significant reading
+                matches = sorted(self.gazetteer.lookup(target), key=lambda m: (m.entry.precision != "country",
+                                                                               -m.entry.population))  # fmt: skip
+                entry = matches[0].entry if matches else None
+            self._aliases[key] = (Candidate(entry, True, alias=True),) if entry else ()
+        return self._aliases[key]
+
+    def candidates(self, key: str) -> list[Candidate]:
+        found = list(self.alias_candidates(key))
+        seen = {c.entry.gid for c in found}
+        found += [Candidate(m.entry, m.primary) for m in self.gazetteer.lookup_key(key) if m.entry.gid not in seen]
+        return found
+
+    def _extends(self, key: str) -> bool:
+        return self.gazetteer.has_prefix(key + " ") or key + " " in self._alias_prefixes
+
+    def find(self, doc: Document) -> Found:
+        text = doc.text
+        words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+        lowered = {w for s, e in words if (w := text[s:e]).islower()}
+        tokens: dict[int, Token] = {t.start: t for t in doc.tokens}
+        starts = {s.start for s in doc.sentences}
+        countries: Counter[str] = Counter()
+        mentions: list[Mention] = []
+        i = 0
+        while i < len(words):
+            s, e = words[i]
+            word = text[s:e]
+            demonym = self.rules.demonyms.get(strip_accents(word).casefold())
+            if demonym:
+                countries[demonym] += 1
+            if demonym or not word[0].isupper() or len(word) < 2:
+                i += 1
+                continue
+            mention, used = self._match_at(text, words, i)
+            if mention is None:
+                i += 1
+                continue
+            gap = text[words[i - 1][1] : s] if i else "\n"
+            mention.initial = s in starts or i == 0 or bool(_SENTENCE_BREAK.search(gap))
+            token = tokens.get(s)
+            mention.pos = token.pos if token else None
+            mention.common_word = used == 1 and word.lower() in lowered
+            mentions.append(mention)
+            i += used
+        mentions = self._apply_entities(doc, mentions, countries)
+        mentions = [m for m in mentions if not self._inside_organisation(text, words, m, tokens, countries)]
+        self._mark_context(text, mentions)
+        return Found(mentions, countries)
+
+    def _match_at(self, text: str, words: list[tuple[int, int]], i: int) -> tuple[Mention | None, int]:
+        """The longest name starting at word i, and how many words it spans.
+
+        Besides the words as written, each word may stand for its dictionary forms (inflected
+        languages); sequences are only extended while some name in the index starts with them.
+        """
+        written: list[str] = []  # key of words i..j as written
+        readings: list[list[str]] = []  # other keys words i..j may stand for
+        partial = [""]  # readings of words i..j-1 that some longer name starts with
+        for j in range(i, min(i + MAX_WORDS, len(words))):
+            if j > i and not _NAME_GAP.fullmatch(text[words[j - 1][1] : words[j][0]]):
+                break
+            word = text[words[j][0] : words[j][1]]
+            written.append(fold_name(text[words[i][0] : words[j][1]]))
+            forms = [fold_name(f) for f in (word, *self.rules.inflected_forms(word))]
+            keys = list(dict.fromkeys(f"{p} {f}".lstrip() for p in partial for f in forms))[:MAX_VARIANTS]
+            readings.append([k for k in keys if k != written[-1]])
+            partial = [k for k in dict.fromkeys([written[-1], *keys]) if self._extends(k)]
+            if not partial:
+                break
+        for n in range(len(written), 0, -1):
+            s, e = words[i][0], words[i + n - 1][1]
+            found = self.candidates(written[n - 1])
+            for key in readings[n - 1] if not found else ():
+                found += [c for c in self.candidates(key) if all(c.entry.gid != f.entry.gid for f in found)]
+            last = text[words[i + n - 1][0] : e]
+            if n > 1 and not (last[0].isupper() or last.isdigit()):
+                # "Paris est": a lower-case last word only ends names of sites and regions.
+                found = [c for c in found if c.alias or c.entry.precision in ("site", "admin1", "country")]
+            if n == 1 and keys[0] in self.rules.not_places:
+                found = [c for c in found if c.alias]
+            if n == 1 and len(last) <= 3 and re.match(r"-\w", text[e : e + 2]):
+                # "El-Facher", "Al-Hasakah": a particle, not "El" the town; the whole name is unknown.
+                found = []
+            if found:
+                return Mention(s, e, text[s:e], found), n
+        return None, 1
+
+    def _apply_entities(self, doc: Document, mentions: list[Mention], countries: Counter[str]) -> list[Mention]:
+        entities: tuple[EntityMention, ...] = doc.layer("entities")
+        kept = []
+        for m in mentions:
+            overlapping = [ent for ent in entities if ent.start < m.end and m.start < ent.end]
+            has_country = any(c.entry.precision == "country" for c in m.candidates)
+            verdict = "keep"
+            for ent in overlapping:
+                exact = ent.start == m.start and ent.end == m.end
+                if ent.label == "LOC":
+                    m.ner = "LOC"
+                elif ent.label == "ORG":
+                    # "Banque nationale du Kazakhstan": not a place, but the document is about Kazakhstan.
+                    # A country alone tagged ORG ("la Russie a répondu") is still the country.
+                    verdict = "country" if exact and has_country else "org"
+                elif ent.label == "PER":
+                    verdict, m.ner = ("keep", "PER") if exact else ("drop", m.ner)
+                elif ent.label == "MISC" and not has_country:
+                    verdict = "drop"
+            if verdict == "org":
+                countries.update(_countries_named(m))
+            else:
+                if verdict == "country" or any(ent.label == "MISC" for ent in overlapping):
+                    m.candidates = [c for c in m.candidates if c.entry.precision == "country"]
+                if verdict != "drop":
+                    kept.append(m)
+        tokens = {t.start: t for t in doc.tokens}
+        starts = {s.start for s in doc.sentences}
+        orgs = self.rules.org_words
+        for ent in entities:
+            if ent.label != "LOC" or any(m.start < ent.end and ent.start < m.end for m in kept):
+                continue
+            key = fold_name(ent.text)
+            if (demonym := self.rules.demonyms.get(strip_accents(ent.text).casefold())) is not None:
+                countries[demonym] += 1  # "Géorgiens" tagged LOC: a people, not a place
+                continue
+            if not ent.text[:1].isupper() or (orgs and orgs.match(ent.text.split()[0])):
+                continue  # "ministère russe de la Défense" tagged LOC: not a place name
+            listed_word = key in self.rules.not_places
+            candidates = [c for c in self.candidates(key) if c.alias or not listed_word]
+            initial = ent.start in starts or bool(_SENTENCE_BREAK.search(doc.text[max(0, ent.start - 3) : ent.start]))
+            token = tokens.get(ent.start)
+            # "Avion de transport ..." tagged LOC: a common noun that happens to start a sentence.
+            noun = token is not None and token.lemma.islower() and token.pos == "NOUN" and initial
+            kept.append(Mention(ent.start, ent.end, ent.text, candidates, ner="LOC", initial=initial,
+                                pos=token.pos if token else None, common_word=listed_word or noun))  # fmt: skip
+        return sorted(kept, key=lambda m: m.start)
+
+    def _inside_organisation(
+        self, text: str, words: list[tuple[int, int]], m: Mention, tokens: dict[int, Token], countries: Counter[str]
+    ) -> bool:
+        """Whether the name belongs to an organisation's name ("Université de Moscou", "China University").
+
+        Walks back at most five words within the clause; between the organisation word and the name
+        only joining words ("de", "of"), capitalised words and one other word ("nationale") may stand.
+        """
+        org_words, joiner = self.rules.org_words, self.rules.joiner
+        if org_words is None:
+            return False
+        index = bisect.bisect_left(words, (m.start, -1))
+        end_index = bisect.bisect_left(words, (m.end, -1))
+        inside, joined, loose = False, False, 0
+        for k in range(index - 1, max(-1, index - 6), -1):
+            gap = text[words[k][1] : words[k + 1][0]]
+            if _SENTENCE_BREAK.search(gap) or "," in gap:
+                break
+            word = text[words[k][0] : words[k][1]]
+            if org_words.match(word):
+                inside = k == index - 1 or joined
+                break
+            if k == index - 1:
+                joined = bool(joiner.match(word))
+            token = tokens.get(words[k][0])
+            if not (joiner.match(word) or word[0].isupper()):
+                loose += 1
+                if loose > 1 or (token is not None and token.pos in ("VERB", "AUX", "ADP")):
+                    break
+        if not inside and end_index < len(words):
+            nxt = text[words[end_index][0] : words[end_index][1]]
+            inside = text[m.end : words[end_index][0]].isspace() and nxt[0].isupper() and bool(org_words.match(nxt))
+        if inside:
+            countries.update(_countries_named(m))
+        return inside
+
+    def _mark_context(self, text: str, mentions: list[Mention]) -> None:
+        """Site words, "near" and "X, Y" qualifiers, origins, and "Almaty (Alma-Ata)" aliases."""
+        rules = self.rules
+        for k, m in enumerate(mentions):
+            before = text[max(0, m.start - 60) : m.start]
+            if rules.site_cue_before and (cue := rules.site_cue_before.search(before)):
+                m.site_kinds = rules.site_kinds(cue.group("cue"))
+                m.cue_span = (m.start - len(before) + cue.start(), m.start)
+            elif rules.site_cue_after and (cue := rules.site_cue_after.match(text[m.end : m.end + 40])):
+                m.site_kinds = rules.site_kinds(cue.group("cue"))
+                m.cue_span = (m.end, m.end + cue.end())
+            if rules.origin_before and rules.origin_before.search(text[max(0, m.start - 40) : m.start]):
+                m.role = "origin"
+            if k == 0:
+                continue
+            prev = mentions[k - 1]
+            gap = text[prev.end : m.start]
+            if prev.role == "origin" and rules.list_gap.match(gap):
+                m.role = "origin"
+            if rules.near_before and len(gap) < 40 and (near := rules.near_before.search(gap)):
+                if not gap[: near.start()].strip(" ,"):
+                    prev.near = m
+            elif _COMMA_GAP.match(gap):
+                prev.within = m
+            elif _PAREN_OPEN.match(gap) and _PAREN_CLOSE.match(text[m.end :]):
+                shared = {c.entry.gid for c in prev.candidates} & {c.entry.gid for c in m.candidates}
+                if shared:  # "Almaty (Alma-Ata)": two names of one place
+                    prev.candidates = [c for c in prev.candidates if c.entry.gid in shared]
+                    m.candidates = [c for c in m.candidates if c.entry.gid in shared]
+                    prev.notes.append("same place as its parenthesis")
+                    m.notes.append("same place as the name before")
+                    if m.ner == "PER":
+                        m.ner = "LOC"
+                else:
+                    prev.within = m

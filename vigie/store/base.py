@@ -1,0 +1,61 @@
+"""The `Store` protocol: what every backend (SQLite now, PostgreSQL later) offers the rest of Vigie."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Protocol, runtime_checkable
+
+from vigie.records import DocumentSummary, EventQuery, EventRecord
+
+#: A unique id prefix must be at least this long, so a typo cannot silently pick another event.
+MIN_ID_PREFIX = 8
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Documents and their events; a document and its events are written in one transaction."""
+
+    def has_document(self, content_hash: str) -> bool:
+        """True when a document with this content hash is already stored."""
+        ...
+
+    def save(self, summary: DocumentSummary, text: str, events: list[EventRecord]) -> None:
+        """Store a document and its events atomically; a document already stored (same hash) is left as is."""
+        ...
+
+    def events(self, query: EventQuery) -> list[EventRecord]:
+        """Events matching every filter of `query`, by date then id, undated last."""
+        ...
+
+    def get_event(self, event_id: str) -> EventRecord | None:
+        """The event with this id, or with this unique id prefix (at least MIN_ID_PREFIX characters)."""
+        ...
+
+    def get_document(self, doc_id: str) -> DocumentSummary | None:
+        """The stored summary of a document, or None."""
+        ...
+
+    def document_text(self, doc_id: str) -> str | None:
+        """The full text of a document, or None."""
+        ...
+
+    def documents(self, no_events: bool = False) -> list[DocumentSummary]:
+        """Every stored document in ingestion order; only those that gave no event with `no_events`."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """How many documents and events are stored: {"documents": n, "events": m}."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection; the store is unusable afterwards."""
+        ...
+
+    def __enter__(self) -> Store: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
