@@ -7,11 +7,12 @@ PATH defaults to $VIGIE_GAZETTEER or the versioned file in the user cache direct
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
-from vigie.gazetteer import default_path
+from vigie.gazetteer import ENV_VAR, default_path, remove_stale_versions
 from vigie.geo.build import build_gazetteer, describe
 
 
@@ -28,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     report = build_gazetteer(
         path, on_progress=lambda msg: print(f"[{time.perf_counter() - started:5.1f}s] {msg}", file=sys.stderr)
     )
+    if args.path is None and ENV_VAR not in os.environ:
+        for old in remove_stale_versions(report.path):
+            print(f"removed old version {old}", file=sys.stderr)
     print(report.path)
     return 0
 

@@ -63,7 +63,9 @@ def test_invert_iso_name_reads_inverted_names_in_text_order(iso: str, running_te
 # -- a tiny index, built from a handful of places --------------------------------------------------------
 
 
-def place(gid: str, name: str, precision: str, country: str, lat: float, lon: float, pop: int, *alts: str) -> SourcePlace:
+def place(
+    gid: str, name: str, precision: str, country: str, lat: float, lon: float, pop: int, *alts: str
+) -> SourcePlace:
     feature = {"city": "P.PPL", "country": "country", "site": "airbase"}[precision]
     made = SourcePlace(gid, name, country, lat, lon, precision, feature, population=pop)
     made.add_name(name, primary=True)

@@ -36,6 +36,8 @@ SAME_HAPPENING = (
 )
 # Date flags worth an analyst's attention on the event itself.
 EVENT_DATE_FLAGS = {"date_anomaly", "year_unknown"}
+# How far from the publication date a written date must lie before its month is read as a slip.
+MIN_CONTRADICTION_DAYS = 45
 ORIGIN_WINDOW = 24
 OUTCOME_WINDOW = 60  # characters after a count in which "ont été tués" names what befell them  # characters between an origin marker ("depuis") and the place it governs
 
@@ -108,11 +110,12 @@ def choose_place(doc: Document, cand: EventCandidate, sentence: Sentence, lang: 
     return focus if focus is not None else Place()
 
 
-def choose_date(doc: Document, cand: EventCandidate, sentence: Sentence) -> tuple[DateMention | None, str]:
+def choose_date(doc: Document, cand: EventCandidate, sentence: Sentence,
+                lang: LanguageData) -> tuple[DateMention | None, str]:
     """The date mention for an event and how it was found: in its 'sentence', or carried over from
     an earlier sentence ('context'), as news copy keeps the day of the lead until it names another."""
     dates: tuple[DateMention, ...] = doc.layer("dates")
-    here = [d for d in dates if _in(d.start, sentence)]
+    here = [d for d in dates if _in(d.start, sentence) and not _is_deadline(doc, d, lang)]
     if here:
         return _nearest(here, cand.trigger_start), "sentence"
     earlier = [d for d in dates if d.start < sentence.start and d.value is not None
@@ -144,7 +147,8 @@ def timeline_correction(doc: Document, date: DateMention) -> dt.date | None:
         candidate = dt.date(year, month, date.value.day)
     except ValueError:
         return None
-    if anchor is not None and candidate > anchor + dt.timedelta(days=1):
+    if anchor is not None and (candidate > anchor + dt.timedelta(days=1)
+                               or abs((date.value - anchor).days) < MIN_CONTRADICTION_DAYS):
         return None
     return candidate
 
@@ -171,6 +175,30 @@ def outcome_names(doc: Document, quantity: QuantityMention, lang: LanguageData) 
         if name != quantity.name and re.search(rf"(?<!\w){re.escape(word)}(?!\w)", clause):
             found.append(name)
     return found
+
+
+@functools.cache
+def _future_cues(lang: LanguageData) -> re.Pattern[str] | None:
+    cues = [str(c) for c in lang.yaml("dates").get("future_cues", [])]
+    if not cues:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(c) for c in cues) + r")(?!\w)", re.IGNORECASE)
+
+
+def _says_future(sentence: Sentence, lang: LanguageData) -> bool:
+    cues = _future_cues(lang)
+    return cues is not None and cues.search(sentence.text) is not None
+
+
+@functools.cache
+def _deadline_markers(lang: LanguageData) -> tuple[str, ...]:
+    return tuple(fold(str(m)) for m in lang.yaml("dates").get("deadline_markers", []))
+
+
+def _is_deadline(doc: Document, date: DateMention, lang: LanguageData) -> bool:
+    """"avant le 10 octobre", "by Friday": a limit set in the event, not the day it happened."""
+    before = fold(doc.text[max(0, date.start - 16) : date.start]).rstrip()
+    return any(before.endswith(m) for m in _deadline_markers(lang))
 
 
 def choose_status(cues: Sequence[CueMention]) -> tuple[str, str | None]:
@@ -207,7 +235,7 @@ def build_records(doc: Document, lang: LanguageData, focus: Place | None = None)
         if status == "asserted" and source:
             status = "reported"
 
-        date, how = choose_date(doc, cand, sentence)
+        date, how = choose_date(doc, cand, sentence, lang)
         date_fields: dict[str, str | None] = {"date": None, "date_end": None, "date_precision": "unknown",
                                               "date_status": "unresolved", "date_text": None}
         if date is not None:
@@ -226,6 +254,14 @@ def build_records(doc: Document, lang: LanguageData, focus: Place | None = None)
                 if corrected is not None:
                     date_fields.update(date=corrected.isoformat(), date_status="approximate")
                     flags.add("date_corrected")
+
+        if date is not None and date.value is not None and doc.published is not None and how == "sentence":
+            future = "future" in date.flags or date.value > doc.published or _says_future(sentence, lang)
+            if future and "relative" in date.flags and date.precision == "day" and date.value < doc.published:
+                # "la grève prévue vendredi", "doit se réunir vendredi": the weekday of a plan is the coming one
+                date_fields["date"] = (date.value + dt.timedelta(days=7)).isoformat()
+            if future and status in {"asserted", "reported"} and "date_anomaly" not in date.flags:
+                status = "planned"  # something set for after the report has not happened yet
 
         place = choose_place(doc, cand, sentence, lang, focus)
         mine = [q for qi, q in enumerate(quantities) if owner.get(qi) == ci]

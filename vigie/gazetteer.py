@@ -87,11 +87,18 @@ def ensure_gazetteer(path: Path | None = None, *, on_progress: Callable[[str], N
         report: BuildReport = build_gazetteer(path, on_progress=on_progress)
         logger.info("gazetteer built", extra={"path": str(path), "seconds": round(report.seconds, 1)})
         if in_cache:
-            # Older versions in the cache are 50 MB each and never read again.
-            for old in path.parent.glob("gazetteer-*.sqlite"):
-                if old != path:
-                    old.unlink(missing_ok=True)
+            remove_stale_versions(path)
     return path
+
+
+def remove_stale_versions(current: Path) -> list[Path]:
+    """Delete the other versions next to `current` in the cache: 50 MB each, never read again."""
+    removed = []
+    for old in current.parent.glob("gazetteer-*.sqlite"):
+        if old != current:
+            old.unlink(missing_ok=True)
+            removed.append(old)
+    return removed
 
 
 class Gazetteer:
@@ -109,6 +116,7 @@ class Gazetteer:
                               hint="delete it and run: make gazetteer") from err  # fmt: skip
         self.lookup_key = functools.lru_cache(maxsize=_LOOKUP_CACHE)(self._lookup_key)
         self.has_prefix = functools.lru_cache(maxsize=_LOOKUP_CACHE)(self._has_prefix)
+        self.region = functools.lru_cache(maxsize=4096)(self._region)
 
     @classmethod
     def open(cls, path: Path | None = None, *, build: bool = True) -> Gazetteer:
@@ -143,10 +151,21 @@ class Gazetteer:
         ).fetchone()
         return row is not None
 
+    def _region(self, admin1_code: str) -> GazetteerEntry | None:
+        """The first-level region with this GeoNames admin1 code ("UA.07"), when it could be linked."""
+        row = self._con.execute(
+            f"SELECT {_COLUMNS} FROM places p WHERE p.admin1_code = ? AND p.precision = 'admin1'", (admin1_code,)
+        ).fetchone()
+        return GazetteerEntry(*row) if row else None
+
     def get(self, gid: str) -> GazetteerEntry | None:
         """The place with this id ("country:KZ", "geonames:1526384", "site:chkalovsky")."""
         row = self._con.execute(f"SELECT {_COLUMNS} FROM places p WHERE p.gid = ?", (gid,)).fetchone()
         return GazetteerEntry(*row) if row else None
+
+    def __reduce__(self) -> tuple[type[Gazetteer], tuple[Path]]:
+        # A connection cannot be pickled; a worker process reopens the same file instead (Dask).
+        return (Gazetteer, (self.path,))
 
     def close(self) -> None:
         self._con.close()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+import pickle
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vigie.document import Document, EntityMention, PlaceMention, Sentence, Token
 from vigie.gazetteer import Gazetteer, default_path, ensure_gazetteer
@@ -52,8 +55,7 @@ def analyse_fr(fr_nlp: Any) -> Analyse:
         sentences = [Sentence(s.start_char, s.end_char, s.text, i) for i, s in enumerate(parsed.sents)]
         sent_of = {tok.i: k for k, s in enumerate(parsed.sents) for tok in s}
         tokens = [
-            Token(t.idx, t.idx + len(t.text), t.text, t.lemma_, t.pos_, t.dep_, t.head.i, sent_of[t.i])
-            for t in parsed
+            Token(t.idx, t.idx + len(t.text), t.text, t.lemma_, t.pos_, t.dep_, t.head.i, sent_of[t.i]) for t in parsed
         ]
         entities = [EntityMention(e.start_char, e.end_char, e.text, e.label_) for e in parsed.ents]
         doc = Document(doc_id="test", text=text, lang="fr")
@@ -203,9 +205,7 @@ def test_geocode_never_places_a_name_it_cannot_resolve(seed_doc: Document) -> No
         ("fr", "Une manifestation a eu lieu à Paris devant l'Assemblée nationale.", "Paris", "FR"),
     ],
 )
-def test_geocode_chooses_by_document_context(
-    geocoder: Geocoder, lang: str, text: str, name: str, country: str
-) -> None:
+def test_geocode_chooses_by_document_context(geocoder: Geocoder, lang: str, text: str, name: str, country: str) -> None:
     doc = geocoder(plain(text, lang), load_language(lang))
     p = next(p for p in places(doc) if p.text == name)
     assert (p.place.country, p.place.precision) == (country, "city")
@@ -303,6 +303,75 @@ def test_demonyms_still_set_the_document_country(geocoder: Geocoder) -> None:
 def test_geocode_adds_an_empty_layer_to_a_text_without_places(geocoder: Geocoder) -> None:
     doc = geocoder(plain("Le gouvernement a démissionné hier soir."), load_language("fr"))
     assert "places" in doc.layers and places(doc) == ()
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "written", "region"),
+    [
+        ("fr", "De nouvelles frappes ont visé la région de Belgorod dans la nuit.", "Belgorod", "admin1:RU-BEL"),
+        ("en", "Shelling was reported overnight in Kharkiv Oblast, officials said.", "Kharkiv", "admin1:UA-63"),
+        ("ru", "Губернатор Белгородской области сообщил об обстреле.", "Белгородской области", "admin1:RU-BEL"),
+        ("ru", "Ночью в Подмосковье сбили беспилотник.", "Подмосковье", "admin1:RU-MOS"),
+    ],
+)
+def test_geocode_reads_regions(geocoder: Geocoder, lang: str, text: str, written: str, region: str) -> None:
+    doc = geocoder(plain(text, lang), load_language(lang))
+    p = next(p for p in places(doc) if p.text == written)
+    assert (p.place.gazetteer_id, p.place.precision) == (region, "admin1")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("fr", "Le Kremlin a démenti ces informations mardi."),
+        ("en", "The White House declined to comment on the talks."),
+        ("ru", "В Кремле отказались от комментариев."),
+    ],
+)
+def test_geocode_does_not_take_buildings_standing_for_governments_for_places(
+    geocoder: Geocoder, lang: str, text: str
+) -> None:
+    assert places(geocoder(plain(text, lang), load_language(lang))) == ()
+
+
+def test_geocode_keeps_a_compound_name_whole_when_it_is_unknown(geocoder: Geocoder) -> None:
+    text = "Les combats se poursuivent autour d'El-Facher, au Soudan."
+    start = text.index("El-Facher")
+    doc = plain(text).with_layer("entities", [EntityMention(start, start + 9, "El-Facher", "LOC")])
+    doc = geocoder(doc, load_language("fr"))
+    assert [(p.text, p.place.precision) for p in places(doc)] == [("El-Facher", "unknown"), ("Soudan", "country")]
+
+
+def test_geocode_finds_sites_named_with_their_kind(geocoder: Geocoder) -> None:
+    text = "Le détroit d'Ormuz a été fermé, et des drones ont visé la base aérienne de Hmeimim."
+    doc = geocoder(plain(text), load_language("fr"))
+    assert [p.place.gazetteer_id for p in places(doc)] == ["site:strait-of-hormuz", "site:hmeimim"]
+    assert places(doc)[0].place.country is None  # international waters
+
+
+def test_geocoder_load_is_cached_per_process(geocoder: Geocoder) -> None:
+    path = geocoder.gazetteer.path
+    assert Geocoder.load(path) is Geocoder.load(path)
+
+
+_PIECES = ["Almaty", "Alma-Ata", "Москвой", "Paris", "Texas", "près de", "aéroport de", ", ", " (", ")", "Le ",
+           "l'", "-", "\n", "Saint-Denis", "Banque", "du", "Kazakhstan", "В ", "из ", "é", "  "]  # fmt: skip
+
+
+@given(
+    st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=8)), max_size=25), st.sampled_from(["fr", "en", "ru"])
+)
+def test_geocode_keeps_offsets_on_any_text(geocoder: Geocoder, pieces: list[str], lang: str) -> None:
+    doc = geocoder(plain("".join(pieces), lang), load_language(lang))
+    for p in places(doc):
+        assert doc.text[p.start : p.end] == p.text
+        assert p.place.precision == "unknown" or p.place.gazetteer_id is not None
+
+
+def test_geocoder_survives_pickling_for_worker_processes(geocoder: Geocoder) -> None:
+    copy = pickle.loads(pickle.dumps(geocoder))
+    doc = copy(plain("Des tirs ont été entendus à Almaty."), load_language("fr"))
+    assert [p.place.gazetteer_id for p in places(doc)] == ["geonames:1526384"]
 
 
 # -- helpers ---------------------------------------------------------------------------------------------

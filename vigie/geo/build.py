@@ -47,6 +47,7 @@ CREATE TABLE names (
     is_primary INTEGER NOT NULL,
     PRIMARY KEY (key, place)
 ) WITHOUT ROWID;
+CREATE INDEX regions ON places (admin1_code) WHERE precision = 'admin1';
 """
 
 ATTRIBUTION = (

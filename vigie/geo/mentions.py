@@ -48,6 +48,7 @@ class Mention:
     common_word: bool = False  # the same word appears in lower case elsewhere in the text
     site_kinds: frozenset[str] = frozenset()  # kinds of site a neighbouring word announces
     cue_span: tuple[int, int] | None = None  # that word, to widen a site mention over it
+    region_cue: bool = False  # "région de Kharkiv", "Kharkiv Oblast": the region, not the town
     role: str = "place"
     near: Mention | None = None  # "X près de Y": Y
     within: Mention | None = None  # "X, Texas" / "Saint-Denis (La Réunion)": the larger place
@@ -160,7 +161,7 @@ class MentionFinder:
             if n > 1 and not (last[0].isupper() or last.isdigit()):
                 # "Paris est": a lower-case last word only ends names of sites and regions.
                 found = [c for c in found if c.alias or c.entry.precision in ("site", "admin1", "country")]
-            if n == 1 and keys[0] in self.rules.not_places:
+            if written[n - 1] in self.rules.not_places:
                 found = [c for c in found if c.alias]
             if n == 1 and len(last) <= 3 and re.match(r"-\w", text[e : e + 2]):
                 # "El-Facher", "Al-Hasakah": a particle, not "El" the town; the whole name is unknown.
@@ -253,6 +254,17 @@ class MentionFinder:
             countries.update(_countries_named(m))
         return inside
 
+    def _add_regions(self, m: Mention) -> None:
+        """After a region word, the region named after each candidate town becomes a candidate too."""
+        m.region_cue = True
+        known = {c.entry.gid for c in m.candidates}
+        for c in list(m.candidates):
+            if c.entry.precision == "city" and c.entry.admin1_code:
+                region = self.gazetteer.region(c.entry.admin1_code)
+                if region is not None and region.gid not in known:
+                    known.add(region.gid)
+                    m.candidates.append(Candidate(region, primary=True))
+
     def _mark_context(self, text: str, mentions: list[Mention]) -> None:
         """Site words, "near" and "X, Y" qualifiers, origins, and "Almaty (Alma-Ata)" aliases."""
         rules = self.rules
@@ -264,6 +276,12 @@ class MentionFinder:
             elif rules.site_cue_after and (cue := rules.site_cue_after.match(text[m.end : m.end + 40])):
                 m.site_kinds = rules.site_kinds(cue.group("cue"))
                 m.cue_span = (m.end, m.end + cue.end())
+            elif rules.site_cue_inside and (cue := rules.site_cue_inside.search(m.text)):
+                m.site_kinds = rules.site_kinds(cue.group("cue"))
+            if (rules.region_before and rules.region_before.search(before)) or (
+                rules.region_after and rules.region_after.match(text[m.end : m.end + 30])
+            ):
+                self._add_regions(m)
             if rules.origin_before and rules.origin_before.search(text[max(0, m.start - 40) : m.start]):
                 m.role = "origin"
             if k == 0:

@@ -75,8 +75,9 @@ def prior(c: Candidate, m: Mention) -> Scored:
     elif e.precision == "country":
         score = 6.0
     elif e.precision == "admin1":
-        # Below a big city of the same name: "Benghazi" is the city more often than the district.
-        score = 1.2
+        # Below a big city of the same name: "Benghazi" is the city more often than the district,
+        # unless a region word stands next to it ("région de Belgorod", "Kharkiv Oblast").
+        score = 1.2 + (4.0 if m.region_cue else 0.0)
     elif e.feature == "continent":
         score = 2.0
     else:

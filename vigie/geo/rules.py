@@ -17,6 +17,9 @@ class PlaceRules:
     aliases: dict[str, str]  # folded alias -> gazetteer id ("country:KG") or canonical name
     site_cue_before: re.Pattern[str] | None  # matches at the end of the text before a name
     site_cue_after: re.Pattern[str] | None  # matches at the start of the text after a name
+    site_cue_inside: re.Pattern[str] | None  # "Керченский пролив", "Tahrir Square": the kind is in the name
+    region_before: re.Pattern[str] | None  # "région de " + name: the region named after the town
+    region_after: re.Pattern[str] | None  # name + " Oblast"
     site_features: tuple[tuple[re.Pattern[str], frozenset[str]], ...]  # cue phrase -> site kinds
     near_before: re.Pattern[str] | None  # "X près de " + name
     origin_before: re.Pattern[str] | None  # "depuis la " + name
@@ -90,12 +93,15 @@ def _compile(lang: LanguageData) -> PlaceRules:
     all_cues = list(cues)
     connectors = _alternation(_strings(data, "connectors", where))
     cue_re = _alternation(all_cues)
-    before = after = None
+    before = after = inside = None
     if cue_re:
         # "aéroport de X", "aéroport international de X", "аэропорт X": one adjective may sit between.
         join = rf"(?:\s+\w+)?\s*(?:(?:{connectors})\s*)?" if connectors else r"(?:\s+\w+)?\s*"
         before = re.compile(rf"(?<!\w)(?P<cue>{cue_re}){join}$", flags)
         after = re.compile(rf"^\s*(?P<cue>{cue_re})", flags)
+        inside = re.compile(rf"(?<!\w)(?P<cue>{cue_re})", flags)
+    regions = _alternation(_strings(data, "region_cues", where))
+    tail = rf"\s*(?:(?:{connectors})\s*)?$" if connectors else r"\s*$"
     near = _alternation(_strings(data, "near_cues", where))
     origin = _alternation(_strings(data, "origin_cues", where))
     list_words = _alternation(_strings(data, "list_words", where))
@@ -127,6 +133,9 @@ def _compile(lang: LanguageData) -> PlaceRules:
         aliases=aliases,
         site_cue_before=before,
         site_cue_after=after,
+        site_cue_inside=inside,
+        region_before=re.compile(rf"(?<!\w)(?:{regions}){tail}", flags) if regions else None,
+        region_after=re.compile(rf"^\s*(?:{regions})(?!\w)", flags) if regions else None,
         site_features=tuple((re.compile(_word_pattern(w), flags), frozenset(k)) for w, k in cues.items()),
         near_before=re.compile(rf"(?<!\w)(?:{near})\s*$", flags) if near else None,
         origin_before=re.compile(rf"(?<!\w)(?:{origin})\s*{articles}$", flags) if origin else None,

@@ -191,6 +191,28 @@ def _link_regions(subdivisions: list[Any], cities: list[SourcePlace], settings: 
     return {sub_code: code for code, subs in claimed.items() if len(subs) == 1 for sub_code in subs}
 
 
+def cyrillic_from_iso(name: str, letters: dict[str, str]) -> str:
+    """Undo ISO's transliteration of a Russian name: "Belgorodskaya oblast'" -> "Белгородская область"."""
+    ordered = sorted(letters, key=len, reverse=True)
+    out: list[str] = []
+    i = 0
+    lowered = name.lower()
+    while i < len(name):
+        match = next((seq for seq in ordered if lowered.startswith(seq, i)), None)
+        if match == "y" and out and out[-1].lower() in "аеёиоуыэюя":
+            out.append("й")  # "Altay" -> "Алтай", "avtonomnyy" -> "автономный"
+            i += 1
+            continue
+        if match is None:
+            out.append(name[i])
+            i += 1
+            continue
+        cyr = letters[match]
+        out.append(cyr.upper() if name[i].isupper() else cyr)
+        i += len(match)
+    return "".join(out)
+
+
 def read_regions(cities: list[SourcePlace], langs: list[str], settings: dict[str, Any]) -> list[SourcePlace]:
     """First-level ISO 3166-2 regions, named in the configured languages, tied to GeoNames where possible.
 
@@ -199,6 +221,7 @@ def read_regions(cities: list[SourcePlace], langs: list[str], settings: dict[str
     import pycountry
 
     skip = set(settings["skip_subdivision_types"])
+    cyrillic = settings["cyrillic_from_iso"]
     subdivisions = [s for s in pycountry.subdivisions if s.parent_code is None and s.type not in skip]
     links = _link_regions(subdivisions, cities, settings)
     centres = _centroids(cities, lambda c: c.admin1_code)
@@ -226,6 +249,10 @@ def read_regions(cities: list[SourcePlace], langs: list[str], settings: dict[str
         )
         for name in _iso_names([sub.name], langs, "iso3166-2"):
             place.add_name(name, primary=True)
+        if sub.country_code in cyrillic["countries"]:
+            russian = cyrillic_from_iso(sub.name, cyrillic["letters"])
+            place.add_name(russian, primary=True)
+            place.add_name(invert_iso_name(russian), primary=True)  # "Республика Дагестан"
         places.append(place)
     return places
 

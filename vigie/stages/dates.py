@@ -186,6 +186,7 @@ def date_grammar(code: str) -> DateGrammar:
         units=units,
         counts=counts,
         anchors=re.compile(rf"(?<!\w)(?:{'|'.join(anchors)})(?!\w)", re.IGNORECASE),
+        # every word written anywhere in dates.yaml (names, lists, templates): a superset is harmless
         vocabulary=frozenset(w.lower() for w in _WORD.findall(repr(data) + " ".join(counts))),
         month_names=re.compile(rf"(?<!\w){month_alt}(?!\w)", re.IGNORECASE),
         future_cues=re.compile(rf"(?<!\w){_alternation(cues)}(?!\w)", re.IGNORECASE) if cues else None,
@@ -202,8 +203,9 @@ class DateMatch(NamedTuple):
 def match_dates(text: str, grammar: DateGrammar, start: int = 0, end: int | None = None) -> list[DateMatch]:
     """Every template match in the text, left to right, without overlaps.
 
-    Trying fifty templates at every character is slow, so the regex runs only at the word starts a little
-    before each anchor (a month, weekday, unit, digit or keyword), and the earliest start wins.
+    Trying fifty templates at every character is slow, so the regex runs only near anchors (a month, weekday,
+    unit, digit or keyword), at the start of each word in the run of date words that leads up to the anchor;
+    the earliest start that matches wins.
     """
     found: list[DateMatch] = []
     covered = 0

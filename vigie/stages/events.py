@@ -221,6 +221,12 @@ def c_is_passive(verb: int, tokens: tuple[Token, ...], children: list[list[int]]
     return "Voice=Pass" in tokens[verb].morph or any(tokens[c].dep == "aux:pass" for c in children[verb])
 
 
+def _describes_actor(i: int, tokens: tuple[Token, ...], kinds: dict[str, str]) -> bool:
+    """"les instigateurs d'émeutes", "the organisers of the protest": the noun names who, not what happened."""
+    head = tokens[i].head
+    return tokens[i].pos == "NOUN" and head != i and tokens[head].pos == "NOUN" and fold(tokens[head].lemma) in kinds
+
+
 def _head_of(match: PatternMatch[Trigger], tokens: tuple[Token, ...]) -> int:
     """The token of a multi-word trigger whose head lies outside it (the syntactic head of the phrase)."""
     for i in range(match.first, match.last + 1):
@@ -233,7 +239,7 @@ def find_event_candidates(doc: Document, lang: LanguageData) -> Document:
     """One candidate per (sentence, PLOVER type): several triggers of one type in a sentence are one happening."""
     tokens = doc.tokens
     children = _children(tokens)
-    _, negation, _ = _actor_words(lang)
+    kinds, negation, _ = _actor_words(lang)
     triggers = trigger_set(lang)
     has_parse = any(t.dep for t in tokens)
     candidates: list[EventCandidate] = []
@@ -258,6 +264,14 @@ def find_event_candidates(doc: Document, lang: LanguageData) -> Document:
         strong = {t: mh for t, mh in chosen.items() if mh[0].pattern.payload.weight >= STRONG_WEIGHT}
         if strong:
             chosen = strong  # loose words ("soutien", "accord") count only when nothing firmer is there
+        # A trigger noun that is an argument of another trigger ("appelé à la grève", "a dénoncé les
+        # arrestations") belongs to that event, not to a happening of its own.
+        spans = {t: range(m.first, m.last + 1) for t, (m, _) in chosen.items()}
+        chosen = {
+            t: (m, h) for t, (m, h) in chosen.items()
+            if not (tokens[h].pos == "NOUN" and any(tokens[h].head in spans[o] for o in spans if o != t))
+            and not _describes_actor(h, tokens, kinds)
+        }
         for event_type, (match, head) in chosen.items():
             trig = match.pattern.payload
             span = range(match.first, match.last + 1)

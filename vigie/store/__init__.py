@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 
 from vigie.errors import StoreError
 from vigie.store.base import MIN_ID_PREFIX, Store
 from vigie.store.sqlite import SQLiteStore
 
-__all__ = ["MIN_ID_PREFIX", "SQLiteStore", "Store", "default_location", "open_store"]
+__all__ = ["MIN_ID_PREFIX", "SQLiteStore", "Store", "default_location", "open_store", "redact_url"]
 
 
 def default_location() -> str:
@@ -21,10 +22,12 @@ def default_location() -> str:
 
 
 def open_store(url_or_path: str | None = None, *, create: bool = True) -> Store:
-    """The store at `url_or_path`: a file path, `sqlite:///relative.db`, `sqlite:////absolute.db`.
+    """The store at `url_or_path`: a file path, `sqlite:///relative.db`, `sqlite:////absolute.db`, or
+    `postgresql://USER:PASSWORD@HOST:PORT/DATABASE` (also `postgres://`, `postgresql+psycopg://`).
 
-    None means default_location(). With `create=False` a missing SQLite file is an error rather than
-    a new empty store, so a mistyped --db on a read command does not leave files behind.
+    None means default_location(). With `create=False` a missing SQLite file, or a PostgreSQL database
+    without Vigie's tables, is an error rather than a new empty store, so a mistyped --db on a read
+    command does not leave anything behind.
     """
     target = url_or_path or default_location()
     scheme, sep, rest = target.partition("://")
@@ -36,21 +39,29 @@ def open_store(url_or_path: str | None = None, *, create: bool = True) -> Store:
         path = rest[1:] if rest.startswith("/") else rest
         return SQLiteStore(path or ":memory:", create=create)
     if scheme in {"postgresql", "postgres"} or scheme.startswith("postgresql+"):
-        raise StoreError(
-            "the PostgreSQL store is not available yet",
-            where=_redact(target),
-            hint="use a SQLite file path for now, e.g. --db vigie.db",
-        )
+        try:
+            from vigie.store.postgres import PostgresStore
+        except ImportError as err:
+            raise StoreError(
+                f"the PostgreSQL store needs psycopg ({err})",
+                where=redact_url(target),
+                hint="pip install 'vigie[postgres]'",
+            ) from err
+        return PostgresStore(target, create=create)
     raise StoreError(
-        f"unknown store scheme {scheme!r}", where=_redact(target), hint="give a file path or sqlite:///PATH"
+        f"unknown store scheme {scheme!r}",
+        where=redact_url(target),
+        hint="give a file path, sqlite:///PATH or postgresql://USER@HOST/DATABASE",
     )
 
 
-def _redact(url: str) -> str:
-    """The URL without its password, fit for an error message."""
-    scheme, _, rest = url.partition("://")
+def redact_url(url: str) -> str:
+    """The URL without its password (in the user part or a password= parameter), fit for an error message."""
+    scheme, sep, rest = url.partition("://")
+    rest, question, query = rest.partition("?")
+    if question:
+        query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", query)
     credentials, at, host = rest.rpartition("@")
-    if not at or ":" not in credentials:
-        return url
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}"
+    if at and ":" in credentials:
+        rest = f"{credentials.split(':', 1)[0]}:***@{host}"
+    return f"{scheme}{sep}{rest}{question}{query}"

@@ -9,8 +9,12 @@ import sqlite3
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from typing import TYPE_CHECKING, Any
 
 from vigie.errors import StoreError
+
+if TYPE_CHECKING:  # psycopg is needed only by the PostgreSQL store
+    import psycopg
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +30,7 @@ class Migration:
 
 @cache
 def load_migrations(backend: str) -> tuple[Migration, ...]:
-    """The migrations shipped for `backend` ("sqlite"), ordered by version."""
+    """The migrations shipped for `backend` ("sqlite" or "postgres"), ordered by version."""
     folder = files("vigie.store").joinpath("migrations", backend)
     found = []
     for entry in folder.iterdir():
@@ -63,6 +67,18 @@ def applied_versions(conn: sqlite3.Connection) -> set[int]:
     return {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
 
 
+def refuse_newer(applied: set[int], migrations: tuple[Migration, ...], where: str) -> None:
+    """Raise when the store was migrated by a newer Vigie than this one."""
+    known = {m.version for m in migrations}
+    newer = applied - known
+    if newer:
+        raise StoreError(
+            f"schema version {max(newer)} is newer than this Vigie knows ({max(known, default=0)})",
+            where=where,
+            hint="upgrade Vigie to open this store",
+        )
+
+
 def migrate_sqlite(conn: sqlite3.Connection, where: str) -> int:
     """Apply pending migrations, each in its own transaction; return the schema version in force.
 
@@ -70,14 +86,7 @@ def migrate_sqlite(conn: sqlite3.Connection, where: str) -> int:
     lock, so two processes opening a new database at once apply it once.
     """
     migrations = load_migrations("sqlite")
-    known = {m.version for m in migrations}
-    newer = applied_versions(conn) - known
-    if newer:
-        raise StoreError(
-            f"schema version {max(newer)} is newer than this Vigie knows ({max(known)})",
-            where=where,
-            hint="upgrade Vigie to open this store",
-        )
+    refuse_newer(applied_versions(conn), migrations, where)
     for migration in migrations:
         if migration.version in applied_versions(conn):
             continue
@@ -100,3 +109,54 @@ def migrate_sqlite(conn: sqlite3.Connection, where: str) -> int:
             ) from err
         logger.info("migration applied", extra={"version": migration.version, "db": where})
     return max(applied_versions(conn), default=0)
+
+
+#: The advisory lock key migrations hold in PostgreSQL ("vigie" in ASCII); any constant shared by all Vigies.
+PG_MIGRATION_LOCK = 0x7669676965
+
+
+def pg_applied_versions(conn: psycopg.Connection[Any]) -> set[int] | None:
+    """The versions recorded in the search_path's schema_migrations, or None when there is no such table."""
+    row = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        return None
+    return {int(r[0]) for r in conn.execute("SELECT version FROM schema_migrations").fetchall()}
+
+
+def migrate_postgres(conn: psycopg.Connection[Any], where: str) -> int:
+    """Apply pending PostgreSQL migrations, each in its own transaction; return the schema version in force.
+
+    `conn` must be in autocommit mode. Each migration runs under a transaction-scoped advisory lock and
+    re-checks what is applied, so two processes opening a new database at once apply it once.
+    """
+    import psycopg
+
+    migrations = load_migrations("postgres")
+    applied = pg_applied_versions(conn) or set()
+    refuse_newer(applied, migrations, where)
+    for migration in migrations:
+        if migration.version in applied:
+            continue
+        try:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (PG_MIGRATION_LOCK,))
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                )
+                applied = pg_applied_versions(conn) or set()
+                if migration.version in applied:
+                    continue
+                # Without parameters psycopg sends the script as it is, several statements and $$ bodies included.
+                conn.execute(migration.sql.encode("utf-8"))
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (%s, %s, %s)",
+                    (migration.version, migration.name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
+                )
+        except psycopg.Error as err:
+            raise StoreError(
+                f"migration {migration.version:04d}_{migration.name} failed: {err}", where=where
+            ) from err
+        applied.add(migration.version)
+        logger.info("migration applied", extra={"version": migration.version, "db": where})
+    return max(applied, default=0)

@@ -1,0 +1,260 @@
+"""The PostgreSQL store: the same tables and behaviour as the SQLite store, full text through tsvector columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import threading
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from vigie.errors import StoreError
+from vigie.records import DocumentSummary, EventQuery, EventRecord
+from vigie.store import redact_url
+from vigie.store.base import MIN_ID_PREFIX
+from vigie.store.migrate import migrate_postgres, pg_applied_versions
+from vigie.store.sqlite import event_row as sqlite_event_row
+
+logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 10  # unless the URL says otherwise: a wrong host fails in seconds, not minutes
+
+_DOCUMENT_FIELDS = (
+    "doc_id", "content_hash", "lang", "lang_confidence", "published", "url", "source", "title", "path",
+    "outcome", "reason", "event_count", "ingested_at",
+)  # fmt: skip
+_DOCUMENT_COLUMNS = ", ".join(_DOCUMENT_FIELDS)
+_INSERT_DOCUMENT = (
+    f"INSERT INTO documents ({_DOCUMENT_COLUMNS}, text)"
+    f" VALUES ({', '.join(f'%({name})s' for name in (*_DOCUMENT_FIELDS, 'text'))})"
+)
+_EVENT_COLUMNS = (
+    "id", "doc_id", "type", "mode", "date", "date_end", "date_precision", "date_text", "place", "country",
+    "admin1", "lat", "lon", "source_actors", "target_actors", "status", "attributed_to", "confidence", "lang",
+    "evidence", "evidence_start", "evidence_end", "cameo_root", "acled_type", "acled_subtype", "record",
+)  # fmt: skip
+_INSERT_EVENT = (
+    f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) VALUES ({', '.join(['%s'] * len(_EVENT_COLUMNS))})"
+)
+
+#: Configurations a search word is tried in: any of them matching is enough (see events_search in 0001).
+SEARCH_CONFIGS = ("vigie_french", "vigie_english", "vigie_russian", "vigie_simple")
+_WORD_QUERY = " || ".join(f"phraseto_tsquery('{name}', %s)" for name in SEARCH_CONFIGS)
+
+
+def strip_nul(value: Any) -> Any:
+    """`value` without NUL characters, which PostgreSQL text cannot hold (JSON keeps them escaped as \\u0000)."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+def event_row(event: EventRecord) -> tuple[Any, ...]:
+    """The `events` row for a record, as the SQLite store builds it, fit for PostgreSQL text."""
+    return tuple(strip_nul(value) for value in sqlite_event_row(event))
+
+
+def lock_keys(*names: str) -> list[int]:
+    """Advisory lock keys for `names`, sorted so that every writer takes its locks in one order (no deadlock)."""
+    keys = {int.from_bytes(hashlib.blake2b(n.encode(), digest_size=8).digest(), "big", signed=True) for n in names}
+    return sorted(keys)
+
+
+def connection_params(url: str) -> dict[str, Any]:
+    """libpq parameters for a postgresql:// URL (SQLAlchemy's postgresql+driver:// spelling accepted)."""
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme.lower().startswith("postgresql+"):
+        url = "postgresql://" + rest
+    params = conninfo_to_dict(url)
+    params.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+    params.setdefault("application_name", "vigie")
+    return params
+
+
+class PostgresStore:
+    """A Store over one PostgreSQL database (tables in the first schema of its search_path).
+
+    One connection, safe to share between threads: calls are serialised, as in SQLiteStore. Concurrent writers
+    in other processes are fine: saves of one document (same doc_id or content hash) take the same advisory
+    locks, and everything else is PostgreSQL's row locking.
+    """
+
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        self.url = url
+        self.where = redact_url(url)
+        self._lock = threading.RLock()
+        try:
+            self._conn: psycopg.Connection[tuple[Any, ...]] = psycopg.connect(
+                **connection_params(url), autocommit=True
+            )
+        except psycopg.Error as err:
+            raise StoreError(
+                f"cannot connect to PostgreSQL: {str(err).strip()}",
+                where=self.where,
+                hint="is the server running, and the URL postgresql://USER@HOST:PORT/DATABASE?",
+            ) from err
+        try:
+            if not create and pg_applied_versions(self._conn) is None:
+                raise StoreError(
+                    "no event store in this database", where=self.where, hint="ingest articles first or check the URL"
+                )
+            self.schema_version = migrate_postgres(self._conn, self.where)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # -- plumbing -----------------------------------------------------------------------------------------
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self._conn.execute(sql, [strip_nul(p) for p in params]).fetchall()
+            except psycopg.Error as err:
+                raise StoreError(f"query failed: {str(err).strip()}", where=self.where) from err
+
+    # -- writing ------------------------------------------------------------------------------------------
+
+    def has_document(self, content_hash: str) -> bool:
+        return bool(self._query("SELECT 1 FROM documents WHERE content_hash = %s", (content_hash,)))
+
+    def save(self, summary: DocumentSummary, text: str, events: list[EventRecord]) -> None:
+        stray = sorted({e.doc_id for e in events} - {summary.doc_id})
+        if stray:
+            raise StoreError(f"events of document {stray[0]!r} saved with document {summary.doc_id!r}")
+        document = {key: strip_nul(value) for key, value in summary.model_dump().items()}
+        document["event_count"] = len(events)
+        document["ingested_at"] = summary.ingested_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        document["text"] = strip_nul(text)
+        flags = [(strip_nul(e.id), strip_nul(flag)) for e in events for flag in dict.fromkeys(e.flags)]
+        with self._lock:
+            try:
+                with self._conn.transaction(), self._conn.cursor() as cur:
+                    # Writers of the same document (same id or same content) take turns, as SQLite's write lock
+                    # makes them: the check below then sees what the other committed.
+                    for key in lock_keys("doc:" + summary.doc_id, "hash:" + summary.content_hash):
+                        cur.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+                    cur.execute("SELECT 1 FROM documents WHERE content_hash = %s", (document["content_hash"],))
+                    if cur.fetchone():
+                        return
+                    # Same doc_id, new content (an edited article): the new version replaces the old one.
+                    cur.execute("DELETE FROM documents WHERE doc_id = %s", (document["doc_id"],))
+                    cur.execute(_INSERT_DOCUMENT, document)
+                    cur.executemany(_INSERT_EVENT, [event_row(e) for e in events])
+                    cur.executemany("INSERT INTO event_flags (event_id, flag) VALUES (%s, %s)", flags)
+            except psycopg.errors.IntegrityError as err:
+                raise StoreError(
+                    f"document {summary.doc_id!r} not saved: {str(err).strip()}",
+                    where=self.where,
+                    hint="event ids must be unique across the store",
+                ) from err
+            except psycopg.Error as err:
+                raise StoreError(
+                    f"document {summary.doc_id!r} not saved: {str(err).strip()}", where=self.where
+                ) from err
+        logger.debug("document saved", extra={"doc_id": summary.doc_id, "events": len(events)})
+
+    # -- reading ------------------------------------------------------------------------------------------
+
+    def events(self, query: EventQuery) -> list[EventRecord]:
+        where: list[str] = []
+        params: list[Any] = []
+        # Case-insensitive like SQLite's NOCASE columns; the type and country indexes are on lower().
+        folded = {"type": query.type, "country": query.country, "lang": query.lang}
+        for column, value in folded.items():
+            if value is not None:
+                where.append(f"lower(e.{column}) = lower(%s)")  # column names come from the dict above
+                params.append(value)
+        if query.doc_id is not None:
+            where.append("e.doc_id = %s")
+            params.append(query.doc_id)
+        if query.since is not None:
+            where.append("e.date >= %s")
+            params.append(query.since.isoformat())
+        if query.until is not None:
+            # Strictly before the next day, so "2022-01-06T21:00" still counts as the 6th.
+            where.append("e.date < %s")
+            params.append((query.until + dt.timedelta(days=1)).isoformat())
+        if query.min_confidence is not None:
+            where.append("e.confidence >= %s")
+            params.append(query.min_confidence)
+        if query.flag is not None:
+            where.append("EXISTS (SELECT 1 FROM event_flags f WHERE f.event_id = e.id AND f.flag = %s)")
+            params.append(query.flag)
+        for word in (query.text or "").split():
+            # Every word must match, as a phrase of its tokens, stemmed in some language or as written; a word
+            # with no searchable token (punctuation only) matches nothing, as in SQLite.
+            where.append(f"e.search @@ ({_WORD_QUERY})")
+            params.extend([word] * len(SEARCH_CONFIGS))
+        sql = "SELECT e.record::text FROM events e"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY e.date IS NULL, e.date, e.id"
+        if query.limit is not None:
+            sql += " LIMIT %s"
+            params.append(query.limit)
+        return [EventRecord.model_validate_json(row[0]) for row in self._query(sql, params)]
+
+    def get_event(self, event_id: str) -> EventRecord | None:
+        rows = self._query("SELECT record::text FROM events WHERE id = %s", (event_id,))
+        if not rows and len(event_id) >= MIN_ID_PREFIX:
+            # A range on the primary key ("C" collation, so code point order) uses its index, unlike LIKE.
+            prefix = strip_nul(event_id)
+            rows = self._query(
+                "SELECT record::text FROM events WHERE id >= %s AND starts_with(id, %s) ORDER BY id LIMIT 2",
+                (prefix, prefix),
+            )
+            if len(rows) > 1:
+                raise StoreError(
+                    f"event id prefix {event_id!r} matches several events", hint="give more characters"
+                )
+        return EventRecord.model_validate_json(rows[0][0]) if rows else None
+
+    def get_document(self, doc_id: str) -> DocumentSummary | None:
+        rows = self._query(f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE doc_id = %s", (doc_id,))
+        return _summary(rows[0]) if rows else None
+
+    def document_text(self, doc_id: str) -> str | None:
+        rows = self._query("SELECT text FROM documents WHERE doc_id = %s", (doc_id,))
+        return str(rows[0][0]) if rows else None
+
+    def documents(self, no_events: bool = False) -> list[DocumentSummary]:
+        sql = f"SELECT {_DOCUMENT_COLUMNS} FROM documents"
+        if no_events:
+            sql += " WHERE event_count = 0"
+        return [_summary(row) for row in self._query(sql + " ORDER BY ingested_at, doc_id")]
+
+    def counts(self) -> dict[str, int]:
+        row = self._query("SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM events)")[0]
+        return {"documents": int(row[0]), "events": int(row[1])}
+
+    def schema_versions(self) -> list[dict[str, Any]]:
+        """The migrations applied to this store, oldest first."""
+        rows = self._query("SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
+        return [{"version": row[0], "name": row[1], "applied_at": row[2]} for row in rows]
+
+    # -- lifetime -----------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({self.where!r})"
+
+
+def _summary(row: tuple[Any, ...]) -> DocumentSummary:
+    return DocumentSummary.model_validate(dict(zip(_DOCUMENT_FIELDS, row, strict=True)))
