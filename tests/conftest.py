@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -150,10 +153,91 @@ def sample_text() -> str:
     return SAMPLE_TEXT
 
 
-@pytest.fixture(params=["sqlite"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty store location per test, one per backend (PostgreSQL joins the params later)."""
-    return str(tmp_path / "store" / "vigie.db")
+# -- stores: every store test runs on SQLite and on PostgreSQL ----------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+_schema_numbers = itertools.count(1)
+
+
+def _postgres_unavailable(reason: str) -> NoReturn:
+    """Skip PostgreSQL tests on a developer's machine; fail them in CI, where PostgreSQL must run."""
+    message = f"PostgreSQL is not available: {reason}"
+    if os.environ.get("CI"):
+        pytest.fail(message + " (CI is set, so this fails rather than skips)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """The URL of a database in a throwaway cluster that scripts/postgres.sh starts once per session.
+
+    $VIGIE_TEST_POSTGRES names an existing database instead (its user must be allowed to create schemas).
+    """
+    try:
+        import psycopg
+    except ImportError as err:
+        _postgres_unavailable(f"psycopg is not installed ({err}); pip install -e '.[dev]'")
+    given = os.environ.get("VIGIE_TEST_POSTGRES")
+    folder = None
+    if given:
+        url = given
+    else:
+        # Under /tmp, not pytest's tmp_path: as root the server runs as the postgres user, who must reach it.
+        folder = tempfile.mkdtemp(prefix="vigie-pg.")
+        try:
+            started = subprocess.run(
+                ["bash", str(REPO / "scripts" / "postgres.sh"), "start", folder],
+                capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+        except (OSError, subprocess.TimeoutExpired) as err:
+            _stop_postgres(folder)
+            _postgres_unavailable(f"scripts/postgres.sh did not run: {err}")
+        if started.returncode != 0 or not started.stdout.strip():
+            _stop_postgres(folder)
+            _postgres_unavailable(f"scripts/postgres.sh failed: {started.stderr.strip()[-2000:]}")
+        url = started.stdout.strip().splitlines()[-1]
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            # Once per database, outside the per-test schemas (dropping one must not drop the extension).
+            conn.execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
+        yield url
+    finally:
+        if folder:
+            _stop_postgres(folder)
+
+
+def _stop_postgres(folder: str) -> None:
+    subprocess.run(
+        ["bash", str(REPO / "scripts" / "postgres.sh"), "stop", folder], capture_output=True, timeout=120
+    )
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """`url` with its search_path set to `schema` (a libpq `options` parameter)."""
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store location per test and backend: a SQLite file, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "store" / "vigie.db")
+        return
+    import psycopg
+
+    server: str = request.getfixturevalue("postgres_server")
+    schema = f"test_{os.getpid()}_{next(_schema_numbers)}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")  # a generated identifier, never input
+    yield with_search_path(server, schema)
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def backend(store_url: str) -> str:
+    """Which backend `store_url` is: "sqlite" or "postgres"."""
+    return "postgres" if store_url.startswith("postgresql://") else "sqlite"
 
 
 @pytest.fixture

@@ -30,15 +30,19 @@ PLACE_RANK = {"site": 0, "city": 1, "admin1": 2, "country": 3}
 # Two candidates in one sentence that PLOVER codes as one happening (ONTOLOGY.md, "Frequent
 # confusions"): a crowd that burns or loots stays PROTEST riot; troops sent to help are one
 # movement, coded MOBILIZE, rather than MOBILIZE plus AID.
+# A protest's demands and denunciations are part of the protest, not REQUEST or ACCUSE events.
 SAME_HAPPENING = (
     ("PROTEST", "ASSAULT", {"primitive", "destroy", None}),
     ("MOBILIZE", "AID", None),
+    ("PROTEST", "REQUEST", None),
+    ("PROTEST", "ACCUSE", {"disapprove"}),
 )
 # Date flags worth an analyst's attention on the event itself.
 EVENT_DATE_FLAGS = {"date_anomaly", "year_unknown"}
 # How far from the publication date a written date must lie before its month is read as a slip.
 MIN_CONTRADICTION_DAYS = 45
 ORIGIN_WINDOW = 24
+MAIN_PLACE_SCORE = 0.3  # a place inferred from the story, not named with the event
 OUTCOME_WINDOW = 60  # characters after a count in which "ont été tués" names what befell them  # characters between an origin marker ("depuis") and the place it governs
 
 
@@ -66,6 +70,9 @@ def merge_same_happening(candidates: Sequence[EventCandidate]) -> list[EventCand
                 continue
             if any(c.type == keep_type and c.sentence == drop.sentence for c in candidates):
                 dropped.add(i)
+    for i, cand in enumerate(candidates):
+        if cand.type in {"REQUEST", "ACCUSE"} and cand.source and all(a.kind == "protesters" for a in cand.source):
+            dropped.add(i)
     return [c for i, c in enumerate(candidates) if i not in dropped]
 
 
@@ -107,7 +114,25 @@ def choose_place(doc: Document, cand: EventCandidate, sentence: Sentence, lang: 
         return _nearest(here, cand.trigger_start).place  # type: ignore[union-attr]
     if carried is not None:
         return carried
+    main = main_place(doc, focus)
+    if main is not None:
+        return main
     return focus if focus is not None else Place()
+
+
+def main_place(doc: Document, focus: Place | None) -> Place | None:
+    """The city or site a story is about: the most named precise place of its focus country."""
+    if focus is None or focus.country is None:
+        return None
+    mentions: tuple[PlaceMention, ...] = doc.layer("places")
+    counts = Counter(p.place.gazetteer_id for p in mentions
+                     if p.place.country == focus.country and p.place.precision in {"city", "site"}
+                     and p.place.gazetteer_id)
+    if not counts:
+        return None
+    best, _ = counts.most_common(1)[0]
+    place = next(p.place for p in mentions if p.place.gazetteer_id == best)
+    return place.model_copy(update={"name": None, "score": MAIN_PLACE_SCORE})
 
 
 def choose_date(doc: Document, cand: EventCandidate, sentence: Sentence,

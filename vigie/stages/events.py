@@ -221,6 +221,32 @@ def c_is_passive(verb: int, tokens: tuple[Token, ...], children: list[list[int]]
     return "Voice=Pass" in tokens[verb].morph or any(tokens[c].dep == "aux:pass" for c in children[verb])
 
 
+# Verbal events whose complement is another act: "menacé de bloquer", "demandé de rouvrir",
+# "accusé l'armée d'avoir bombardé". The act inside is their content, not a happening of its own.
+SPEECH_ACTS = {"THREATEN", "REQUEST", "AGREE", "REJECT", "ACCUSE"}
+MAX_CLAUSE_STEPS = 3
+
+
+def _reported_within(i: int, event_type: str, spans: dict[str, range], tokens: tuple[Token, ...]) -> bool:
+    outer = [span for t, span in spans.items() if t != event_type and t in SPEECH_ACTS]
+    current = i
+    for _ in range(MAX_CLAUSE_STEPS):
+        head = tokens[current].head
+        if head == current or tokens[current].dep.split(":")[0] in {"advcl", "conj", "parataxis", "nsubj"}:
+            return False
+        if any(head in span for span in outer):
+            return True
+        current = head
+    return False
+
+
+def _inside_name(doc: Document, start: int, end: int) -> bool:
+    for ent in doc.layer("entities"):
+        if ent.start <= start and end <= ent.end and ent.label in {"LOC", "ORG", "PER"}:
+            return True
+    return any(p.start <= start and end <= p.end for p in doc.layer("places"))
+
+
 def _describes_actor(i: int, tokens: tuple[Token, ...], kinds: dict[str, str]) -> bool:
     """"les instigateurs d'émeutes", "the organisers of the protest": the noun names who, not what happened."""
     head = tokens[i].head
@@ -251,6 +277,8 @@ def find_event_candidates(doc: Document, lang: LanguageData) -> Document:
         chosen: dict[str, tuple[PatternMatch[Trigger], int]] = {}
         for match in triggers.matches(tokens, start, end):
             head = _head_of(match, tokens)
+            if _inside_name(doc, tokens[match.first].start, tokens[match.last].end):
+                continue  # "La Réunion", "Forces démocratiques": a name, not a happening
             if has_parse and is_negated(head, tokens, children, negation):
                 continue
             trig = match.pattern.payload
@@ -271,6 +299,7 @@ def find_event_candidates(doc: Document, lang: LanguageData) -> Document:
             t: (m, h) for t, (m, h) in chosen.items()
             if not (tokens[h].pos == "NOUN" and any(tokens[h].head in spans[o] for o in spans if o != t))
             and not _describes_actor(h, tokens, kinds)
+            and not _reported_within(h, t, spans, tokens)
         }
         for event_type, (match, head) in chosen.items():
             trig = match.pattern.payload

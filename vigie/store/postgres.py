@@ -38,9 +38,9 @@ _EVENT_COLUMNS = (
     "admin1", "lat", "lon", "source_actors", "target_actors", "status", "attributed_to", "confidence", "lang",
     "evidence", "evidence_start", "evidence_end", "cameo_root", "acled_type", "acled_subtype", "record",
 )  # fmt: skip
-_INSERT_EVENT = (
-    f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) VALUES ({', '.join(['%s'] * len(_EVENT_COLUMNS))})"
-)
+# COPY is the batched insert here: about twice as fast as executemany for thousands of events.
+_COPY_EVENTS = f"COPY events ({', '.join(_EVENT_COLUMNS)}) FROM STDIN"
+_COPY_FLAGS = "COPY event_flags (event_id, flag) FROM STDIN"
 
 #: Configurations a search word is tried in: any of them matching is enough (see events_search in 0001).
 SEARCH_CONFIGS = ("vigie_french", "vigie_english", "vigie_russian", "vigie_simple")
@@ -142,8 +142,12 @@ class PostgresStore:
                     # Same doc_id, new content (an edited article): the new version replaces the old one.
                     cur.execute("DELETE FROM documents WHERE doc_id = %s", (document["doc_id"],))
                     cur.execute(_INSERT_DOCUMENT, document)
-                    cur.executemany(_INSERT_EVENT, [event_row(e) for e in events])
-                    cur.executemany("INSERT INTO event_flags (event_id, flag) VALUES (%s, %s)", flags)
+                    with cur.copy(_COPY_EVENTS) as copy:
+                        for event in events:
+                            copy.write_row(event_row(event))
+                    with cur.copy(_COPY_FLAGS) as copy:
+                        for flag in flags:
+                            copy.write_row(flag)
             except psycopg.errors.IntegrityError as err:
                 raise StoreError(
                     f"document {summary.doc_id!r} not saved: {str(err).strip()}",
@@ -200,11 +204,9 @@ class PostgresStore:
     def get_event(self, event_id: str) -> EventRecord | None:
         rows = self._query("SELECT record::text FROM events WHERE id = %s", (event_id,))
         if not rows and len(event_id) >= MIN_ID_PREFIX:
-            # A range on the primary key ("C" collation, so code point order) uses its index, unlike LIKE.
-            prefix = strip_nul(event_id)
+            # starts_with() on a "C" column becomes a range on the primary key index (unlike LIKE, no escaping).
             rows = self._query(
-                "SELECT record::text FROM events WHERE id >= %s AND starts_with(id, %s) ORDER BY id LIMIT 2",
-                (prefix, prefix),
+                "SELECT record::text FROM events WHERE starts_with(id, %s) ORDER BY id LIMIT 2", (event_id,)
             )
             if len(rows) > 1:
                 raise StoreError(
