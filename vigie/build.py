@@ -41,9 +41,11 @@ SAME_HAPPENING = (
 EVENT_DATE_FLAGS = {"date_anomaly", "year_unknown"}
 # How far from the publication date a written date must lie before its month is read as a slip.
 MIN_CONTRADICTION_DAYS = 45
-ORIGIN_WINDOW = 24
+ORIGIN_WINDOW = 24  # characters between an origin marker ("depuis") and the place it governs
+FUTURE_CUE_WINDOW = 24  # characters between a plan word ("doit", "prévu") and the date it sets
 MAIN_PLACE_SCORE = 0.3  # a place inferred from the story, not named with the event
-OUTCOME_WINDOW = 60  # characters after a count in which "ont été tués" names what befell them  # characters between an origin marker ("depuis") and the place it governs
+OUTCOME_WINDOW = 90  # characters after a count in which "ont été tués" names what befell them
+MIN_UNNAMED_COUNT = 2  # a bare number names nothing; a bare "4 000" next to a strike is a crowd
 
 
 def event_id(doc: Document, evidence: tuple[int, int], trigger_start: int, event_type: str) -> str:
@@ -81,6 +83,17 @@ def _origin_markers(lang: LanguageData) -> tuple[str, ...]:
     return tuple(fold(str(m)) for m in lang.yaml("actors").get("origin_markers", []))
 
 
+@functools.cache
+def _locative_markers(lang: LanguageData) -> tuple[str, ...]:
+    return tuple(fold(str(m)) for m in lang.yaml("actors").get("locative_markers", []))
+
+
+def _is_locative(doc: Document, place: PlaceMention, lang: LanguageData) -> bool:
+    before = fold(doc.text[max(0, place.start - ORIGIN_WINDOW) : place.start]).rstrip()
+    words = before.replace("'", "' ").split()
+    return any(" ".join(words[-len(m.split()):]) == m for m in _locative_markers(lang) if words)
+
+
 def _is_origin(doc: Document, place: PlaceMention, markers: tuple[str, ...]) -> bool:
     if place.role == "origin":
         return True
@@ -98,11 +111,14 @@ def choose_place(doc: Document, cand: EventCandidate, sentence: Sentence, lang: 
     ("troupes venues de Russie"), else the last precise place of its paragraph, else the story's country."""
     markers = _origin_markers(lang)
     mentions: tuple[PlaceMention, ...] = doc.layer("places")
-    resolved = [p for p in mentions if p.place.precision != "unknown" and not _is_origin(doc, p, markers)]
+    resolved = [p for p in mentions if p.place.precision != "unknown" and not _is_origin(doc, p, markers)
+                and (p.place.lat is not None or p.place.precision == "country")]
     here = [p for p in resolved if _in(p.start, sentence)]
     specific = [p for p in here if p.place.precision != "country"]
     if specific:
-        return min(specific, key=lambda p: (PLACE_RANK.get(p.place.precision, 9),
+        # "À Benghazi, le gouvernement a accusé les autorités de Tripoli": the place the sentence
+        # is set in ("à", "in", "в") comes before a place that only qualifies a noun.
+        return min(specific, key=lambda p: (PLACE_RANK.get(p.place.precision, 9), not _is_locative(doc, p, lang),
                                             abs(p.start - cand.trigger_start))).place
     paragraph = _paragraph_start(doc, sentence.start)
     earlier = [p for p in resolved if paragraph <= p.start < sentence.start and p.place.precision != "country"]
@@ -187,12 +203,23 @@ def _outcome_words(lang: LanguageData) -> dict[str, str]:
 _CLAUSE_END = re.compile(r"[,;.:!?]|\s(?:et|and|и|а)\s")
 
 
+@functools.cache
+def _aside(lang: LanguageData) -> re.Pattern[str] | None:
+    words = [str(w) for w in lang.yaml("numbers").get("asides", [])]
+    if not words:
+        return None
+    return re.compile(r",\s*(?:" + "|".join(re.escape(w) for w in words) + r")\b[^,]*,", re.IGNORECASE)
+
+
 def outcome_names(doc: Document, quantity: QuantityMention, lang: LanguageData) -> list[str]:
     """What happened to the people counted: "sept soldats ont été tués" also counts seven dead."""
     words = _outcome_words(lang)
     if not words:
         return []
     tail = doc.text[quantity.end : quantity.end + OUTCOME_WINDOW]
+    aside = _aside(lang)
+    if aside is not None:
+        tail = aside.sub(" ", tail, count=1)
     end = _CLAUSE_END.search(tail)
     clause = fold(tail[: end.start()] if end else tail)
     found = []
@@ -200,6 +227,19 @@ def outcome_names(doc: Document, quantity: QuantityMention, lang: LanguageData) 
         if name != quantity.name and re.search(rf"(?<!\w){re.escape(word)}(?!\w)", clause):
             found.append(name)
     return found
+
+
+# The count an event gives to people it names without saying what befell them: nine protesters
+# "arrêtés" are nine arrested; 4,000 strikers are 4,000 protesters.
+COUNT_BY_EVENT = {("COERCE", "arrest"): "arrested", ("PROTEST", None): "protesters", ("MOBILIZE", "troops"): "troops"}
+PEOPLE_COUNTS = {"people", "protesters", "civilians", "troops", "police", None}
+
+
+def event_count_name(event_type: str, mode: str | None, quantity: QuantityMention) -> str | None:
+    name = COUNT_BY_EVENT.get((event_type, mode)) or COUNT_BY_EVENT.get((event_type, None))
+    if name and quantity.name in PEOPLE_COUNTS and quantity.name != name:
+        return name
+    return None
 
 
 @functools.cache
@@ -210,9 +250,10 @@ def _future_cues(lang: LanguageData) -> re.Pattern[str] | None:
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(c) for c in cues) + r")(?!\w)", re.IGNORECASE)
 
 
-def _says_future(sentence: Sentence, lang: LanguageData) -> bool:
+def _says_future(doc: Document, date: DateMention, lang: LanguageData) -> bool:
+    """A plan word just before the date: "doit se réunir vendredi", "a convoqué pour vendredi"."""
     cues = _future_cues(lang)
-    return cues is not None and cues.search(sentence.text) is not None
+    return cues is not None and cues.search(doc.text[max(0, date.start - FUTURE_CUE_WINDOW) : date.start]) is not None
 
 
 @functools.cache
@@ -241,7 +282,7 @@ def build_records(doc: Document, lang: LanguageData, focus: Place | None = None)
     quantities: tuple[QuantityMention, ...] = doc.layer("quantities")
     owner: dict[int, int] = {}  # quantity index -> candidate index: each count belongs to the nearest trigger
     for qi, q in enumerate(quantities):
-        if q.name is None:
+        if q.name is None and "translation_artefact" not in q.flags and q.value < MIN_UNNAMED_COUNT:
             continue
         same = [ci for ci, c in enumerate(candidates) if _in(q.start, sentences[c.sentence])]
         if same:
@@ -281,7 +322,7 @@ def build_records(doc: Document, lang: LanguageData, focus: Place | None = None)
                     flags.add("date_corrected")
 
         if date is not None and date.value is not None and doc.published is not None and how == "sentence":
-            future = "future" in date.flags or date.value > doc.published or _says_future(sentence, lang)
+            future = "future" in date.flags or date.value > doc.published or _says_future(doc, date, lang)
             if future and "relative" in date.flags and date.precision == "day" and date.value < doc.published:
                 # "la grève prévue vendredi", "doit se réunir vendredi": the weekday of a plan is the coming one
                 date_fields["date"] = (date.value + dt.timedelta(days=7)).isoformat()
@@ -294,9 +335,10 @@ def build_records(doc: Document, lang: LanguageData, focus: Place | None = None)
             flags.update(q.flags)
         values: dict[str, int | float] = {}
         for q in mine:
-            values.setdefault(q.name or "count", q.value)
-            for outcome in outcome_names(doc, q, lang):
-                values.setdefault(outcome, q.value)
+            implied = event_count_name(cand.type, cand.mode, q) if not q.flags else None
+            for name in (q.name, *outcome_names(doc, q, lang), implied):
+                if name:
+                    values.setdefault(name, q.value)
         confidence = 0.35 + 0.3 * cand.weight
         confidence += 0.1 if place.precision in {"site", "city", "admin1"} else 0.0
         confidence += 0.1 if how == "sentence" else 0.0

@@ -102,7 +102,7 @@ def test_quantities_approximate_and_vague_counts(lang: str, text: str, value: in
         ("fr", "Entre 20 et 30 otages sont retenus.", 20, "hostages"),
         ("fr", "De 20 à 30 blessés selon les sources.", 20, "injured"),
         ("fr", "On compte 20-30 manifestants.", 20, "protesters"),
-        ("fr", "De 2 à 3 millions de personnes ont fui.", 2000000, "people"),
+        ("fr", "De 2 à 3 millions de personnes ont fui.", 2000000, "displaced"),
         ("en", "Between 20 and 30 hostages are held.", 20, "hostages"),
         ("ru", "От 20 до 30 заложников удерживают.", 20, "hostages"),
     ],

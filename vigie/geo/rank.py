@@ -57,6 +57,23 @@ class Context:
     countries: dict[str, float]  # country -> weight of the evidence for it
     focus: str | None
     anchors: list[tuple[str, float, float]]  # gid, lat, lon of confidently resolved places
+    own: dict[int, tuple[str, float]] = field(default_factory=dict)  # id(mention) -> what it contributed
+
+    def excluding(self, m: Mention) -> Context:
+        """The context as the rest of the document gives it: a name must not vouch for itself."""
+        if id(m) not in self.own:
+            return self
+        code, weight = self.own[id(m)]
+        countries = {c: w - weight if c == code else w for c, w in self.countries.items()}
+        countries = {c: w for c, w in countries.items() if w > 0}
+        return Context(countries, _focus(countries), self.anchors)
+
+
+def _focus(countries: dict[str, float]) -> str | None:
+    if not countries:
+        return None
+    top = max(countries.values())
+    return next(code for code in countries if countries[code] == top)  # first mentioned wins ties
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -77,7 +94,7 @@ def prior(c: Candidate, m: Mention) -> Scored:
     elif e.precision == "admin1":
         # Below a big city of the same name: "Benghazi" is the city more often than the district,
         # unless a region word stands next to it ("région de Belgorod", "Kharkiv Oblast").
-        score = 1.2 + (4.0 if m.region_cue else 0.0)
+        score = 0.9 + (4.0 if m.region_cue else 0.0)
     elif e.feature == "continent":
         score = 2.0
     else:
@@ -113,23 +130,21 @@ def _confident(m: Mention) -> Scored | None:
 def document_context(mentions: list[Mention], extra: Counter[str]) -> Context:
     """Countries the document talks about (with weights) and the points it is anchored on."""
     countries: dict[str, float] = {}
+    own: dict[int, tuple[str, float]] = {}
     anchors = []
     for m in mentions:
         sure = _confident(m)
         if sure is None or (e := sure.candidate.entry).country is None:
             continue
-        countries[e.country] = countries.get(e.country, 0.0) + (0.5 if m.role == "origin" else 1.0)
+        weight = 0.5 if m.role == "origin" else 1.0
+        countries[e.country] = countries.get(e.country, 0.0) + weight
+        own[id(m)] = (e.country, weight)
         if e.precision in ("city", "site") and e.lat is not None and e.lon is not None:
             anchors.append((e.gid, e.lat, e.lon))
     for code, n in extra.items():
-        countries[code] = (
-            countries.get(code, 0.0) + 0.5 * n
-        )  # demonyms and organisations: weaker evidence than a place name
-    focus = None
-    if countries:
-        top = max(countries.values())
-        focus = next(code for code in countries if countries[code] == top)  # first mentioned wins ties
-    return Context(countries, focus, anchors)
+        # Demonyms and organisations: weaker evidence than a place name.
+        countries[code] = countries.get(code, 0.0) + 0.5 * n
+    return Context(countries, _focus(countries), anchors, own)
 
 
 def _contextual(s: Scored, m: Mention, ctx: Context, chosen: dict[int, Scored], cfg: RankSettings) -> None:
@@ -214,11 +229,12 @@ def resolve(mentions: list[Mention], extra: Counter[str], cfg: RankSettings | No
     # Qualifiers first: "Chkalovsky près de Moscou" needs Moscow resolved.
     order = sorted(mentions, key=lambda m: m.near is not None or m.within is not None)
     for m in order:
+        others = ctx.excluding(m)
         ranked = [prior(c, m) for c in m.candidates]
         for s in ranked:
-            _contextual(s, m, ctx, chosen, cfg)
+            _contextual(s, m, others, chosen, cfg)
         ranked.sort(key=lambda s: -s.score)
-        pick, keep, why = _decide(m, ranked, ctx, cfg)
+        pick, keep, why = _decide(m, ranked, others, cfg)
         confidence = 0.0
         if pick is not None:
             chosen[id(m)] = pick
