@@ -136,7 +136,8 @@ def document_context(mentions: list[Mention], extra: Counter[str]) -> Context:
         sure = _confident(m)
         if sure is None or (e := sure.candidate.entry).country is None:
             continue
-        weight = 0.5 if m.role == "origin" else 1.0
+        # A country named outright says more about the story's focus than a town resolved on its own.
+        weight = (0.5 if m.role == "origin" else 1.0) * (2.0 if e.precision == "country" else 1.0)
         countries[e.country] = countries.get(e.country, 0.0) + weight
         own[id(m)] = (e.country, weight)
         if e.precision in ("city", "site") and e.lat is not None and e.lon is not None:

@@ -52,7 +52,8 @@ def trigger_set(lang: LanguageData) -> PatternSet[Trigger]:
         for entry in entries or []:
             spec: dict[str, Any] = entry if isinstance(entry, dict) else {"match": entry}
             mode = spec.get("mode")
-            check_type(event_type, mode, where)
+            if event_type != FRAME:
+                check_type(event_type, mode, where)
             trigger = Trigger(event_type, mode, float(spec.get("weight", 1.0)))
             patterns.append(Pattern.parse(str(spec["match"]), trigger, spec.get("pos")))
     return PatternSet(patterns)
@@ -223,7 +224,10 @@ def c_is_passive(verb: int, tokens: tuple[Token, ...], children: list[list[int]]
 
 # Verbal events whose complement is another act: "menacé de bloquer", "demandé de rouvrir",
 # "accusé l'armée d'avoir bombardé". The act inside is their content, not a happening of its own.
-SPEECH_ACTS = {"THREATEN", "REQUEST", "AGREE", "REJECT", "ACCUSE"}
+# `frames` in triggers.yaml are words that only talk about a happening named in their complement
+# ("a revendiqué l'attaque", "rappelle la mobilisation de l'hiver dernier"): no event of their own.
+FRAME = "frames"
+SPEECH_ACTS = {"THREATEN", "REQUEST", "AGREE", "REJECT", "ACCUSE", FRAME}
 MAX_CLAUSE_STEPS = 3
 
 
@@ -301,6 +305,11 @@ def find_event_candidates(doc: Document, lang: LanguageData) -> Document:
             and not _describes_actor(h, tokens, kinds)
             and not _reported_within(h, t, spans, tokens)
         }
+        if len(chosen) > 1:
+            # "le commandant enlevé a été libéré": a participle describing a noun recalls an earlier act
+            chosen = {t: (m, h) for t, (m, h) in chosen.items()
+                      if not (tokens[h].dep.startswith("acl") and "VerbForm=Part" in tokens[h].morph)}
+        chosen.pop(FRAME, None)
         for event_type, (match, head) in chosen.items():
             trig = match.pattern.payload
             span = range(match.first, match.last + 1)
