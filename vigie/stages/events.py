@@ -22,6 +22,9 @@ OBJECT_DEPS = {"obj", "iobj", "dobj", "dative", "pobj"}
 INHERIT_DEPS = {"xcomp", "conj", "acl", "advcl"}
 MAX_ACTOR_TOKENS = 8
 STRONG_WEIGHT = 0.7
+# Coercion by different means in one sentence is several happenings ("dispersé la foule et interpellé
+# six manifestants": a dispersal and an arrest); other types stay one event per sentence.
+SPLIT_BY_MODE = {"COERCE"}
 
 
 @dataclass(frozen=True)
@@ -286,13 +289,14 @@ def find_event_candidates(doc: Document, lang: LanguageData) -> Document:
             if has_parse and is_negated(head, tokens, children, negation):
                 continue
             trig = match.pattern.payload
-            previous = chosen.get(trig.type)
+            key = f"{trig.type}/{trig.mode}" if trig.type in SPLIT_BY_MODE else trig.type
+            previous = chosen.get(key)
             if previous is None:
-                chosen[trig.type] = (match, head)
+                chosen[key] = (match, head)
                 continue
             kept = previous[0].pattern.payload
             if trig.weight > kept.weight or (kept.mode is None and trig.mode):
-                chosen[trig.type] = (match, head)
+                chosen[key] = (match, head)
         strong = {t: mh for t, mh in chosen.items() if mh[0].pattern.payload.weight >= STRONG_WEIGHT}
         if strong:
             chosen = strong  # loose words ("soutien", "accord") count only when nothing firmer is there
@@ -310,13 +314,13 @@ def find_event_candidates(doc: Document, lang: LanguageData) -> Document:
             chosen = {t: (m, h) for t, (m, h) in chosen.items()
                       if not (tokens[h].dep.startswith("acl") and "VerbForm=Part" in tokens[h].morph)}
         chosen.pop(FRAME, None)
-        for event_type, (match, head) in chosen.items():
+        for match, head in chosen.values():
             trig = match.pattern.payload
             span = range(match.first, match.last + 1)
             source, target = _arguments(head, span, doc, children, lang) if has_parse else ((), ())
             first, last = tokens[match.first], tokens[match.last]
             candidates.append(
-                EventCandidate(event_type, trig.mode, sent_index, first.start, last.end,
+                EventCandidate(trig.type, trig.mode, sent_index, first.start, last.end,
                                doc.text[first.start:last.end], trig.weight, source, target)
             )
     candidates.sort(key=lambda c: c.trigger_start)
