@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
@@ -184,14 +183,6 @@ def gazetteer(built_gazetteer: Path) -> Gazetteer:
 
 
 @pytest.mark.slow
-def test_real_index_opens_in_under_a_second(built_gazetteer: Path) -> None:
-    started = time.perf_counter()
-    with Gazetteer(built_gazetteer) as opened:
-        opened.lookup("Almaty")
-    assert time.perf_counter() - started < 1.0
-
-
-@pytest.mark.slow
 def test_real_index_holds_cities_countries_regions_and_sites(built_gazetteer: Path) -> None:
     con = sqlite3.connect(built_gazetteer)
     counts = dict(con.execute("SELECT precision, count(*) FROM places GROUP BY precision").fetchall())
@@ -235,11 +226,3 @@ def test_real_index_ties_us_states_to_their_cities(gazetteer: Gazetteer) -> None
     paris = next(m.entry for m in gazetteer.lookup("Paris") if m.entry.country == "US" and m.entry.admin1 == "Texas")
     assert texas.admin1_code == paris.admin1_code == "US.TX"
 
-
-@pytest.mark.slow
-def test_real_index_answers_thousands_of_lookups_per_second(gazetteer: Gazetteer) -> None:
-    names = [f"Nowhere{i}" for i in range(2000)] + ["Almaty", "Moscou", "Tripoli", "Saint-Denis"] * 50
-    started = time.perf_counter()
-    for name in names:
-        gazetteer.lookup(name)
-    assert len(names) / (time.perf_counter() - started) > 2000

@@ -73,7 +73,7 @@ def merge_same_happening(candidates: Sequence[EventCandidate]) -> list[EventCand
             if any(c.type == keep_type and c.sentence == drop.sentence for c in candidates):
                 dropped.add(i)
     for i, cand in enumerate(candidates):
-        if cand.type in {"REQUEST", "ACCUSE"} and cand.source and all(a.kind == "protesters" for a in cand.source):
+        if cand.type == "ACCUSE" and cand.source and all(a.kind == "protesters" for a in cand.source):
             dropped.add(i)
     return [c for i, c in enumerate(candidates) if i not in dropped]
 

@@ -74,7 +74,7 @@ def ingest(
 def _fail(report: IngestReport, store: Store, failure: ReadFailure,
           on_failure: Callable[[ReadFailure], None] | None) -> None:
     report.failures.append(failure)
-    logger.warning("document skipped", extra={"path": failure.path, "reason": failure.reason})
+    logger.info("document skipped", extra={"path": failure.path, "reason": failure.reason})
     if on_failure:
         on_failure(failure)
     # An unreadable file is still accounted for, so `vigie documents` shows what was not coded.

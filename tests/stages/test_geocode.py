@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import pickle
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -381,14 +380,3 @@ def test_explain_shows_candidates_and_the_decision(geocoder: Geocoder) -> None:
     report = explain("Des combats à Tripoli, en Libye.", "fr", geocoder)
     assert "geonames:2210247" in report and "Tripoli" in report and "country:LY" in report
 
-
-def test_geocode_is_fast_once_loaded(geocoder: Geocoder, analyse_fr: Analyse) -> None:
-    if not SEED.exists():
-        pytest.skip("seed article missing")
-    doc = analyse_fr(SEED.read_text(encoding="utf-8"))
-    lang = load_language("fr")
-    geocoder(doc, lang)
-    started = time.perf_counter()
-    for _ in range(5):
-        geocoder(doc, lang)
-    assert (time.perf_counter() - started) / 5 < 0.25

@@ -8,9 +8,13 @@ from pathlib import Path
 import click
 
 from vigie.cli import cli
-from vigie.evaluation import format_report, load_jsonl, score
+from vigie.evaluation import Event, evaluate_documents, format_report
 from vigie.pipeline import extract
-from vigie.readers import ReadFailure, read_articles
+from vigie.records import Article
+
+
+def extract_events(article: Article) -> list[Event]:
+    return [e.model_dump(mode="json") for e in extract(article).events]
 
 
 @cli.command(name="eval")
@@ -26,18 +30,8 @@ def evaluate(docs: Path, gold: Path, out: Path | None, min_f1: float, details: b
 
     Example: vigie eval eval/fr/ eval/fr/gold.jsonl
     """
-    golds = load_jsonl(gold)
-    wanted = {str(g.get("doc", g.get("doc_id"))) for g in golds}
-    events = []
-    for article in read_articles([docs]):
-        if isinstance(article, ReadFailure):
-            click.echo(f"error: {article}", err=True)
-            continue
-        if article.doc_id not in wanted:
-            continue
-        events += [e.model_dump(mode="json") for e in extract(article).events]
+    result, events = evaluate_documents(docs, gold, extract_events)
     if out is not None:
         out.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), encoding="utf-8")
-    result = score(events, golds)
     click.echo(json.dumps(result.as_dict()) if as_json else format_report(result, details=details))
     raise SystemExit(0 if result.f1 >= min_f1 else 1)

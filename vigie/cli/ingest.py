@@ -16,6 +16,14 @@ from vigie.readers import ReadFailure
 from vigie.store import open_store
 
 
+OUTCOME_LABELS = {"events": "with events", "no_trigger": "without events", "unsupported_language":
+                  "in unsupported languages", "empty": "empty", "unreadable": "unreadable"}
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @db_option
@@ -41,12 +49,13 @@ def ingest(paths: tuple[Path, ...], db: str | None, lang: str | None, published:
             progress.update(task, advance=1, description=f"ingesting {label[:40]}")
 
         def report_failure(failure: ReadFailure) -> None:
-            progress.console.print(f"error: {failure}", markup=False, highlight=False)
+            # one line, however long: scripts grep these
+            progress.console.print(f"error: {failure}", markup=False, highlight=False, soft_wrap=True)
 
         report = run_ingest(paths, store, lang=lang, published=published.date() if published else None,
                             encoding=encoding, on_progress=advance, on_failure=report_failure)
-    outcomes = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(report.outcomes.items()))
-    summary = f"ingested {report.documents} documents, {report.events} events"
+    outcomes = ", ".join(f"{n} {OUTCOME_LABELS.get(k, k)}" for k, n in sorted(report.outcomes.items()))
+    summary = f"ingested {plural(report.documents, 'document')}, {plural(report.events, 'event')}"
     if outcomes:
         summary += f" ({outcomes})"
     if report.unchanged:

@@ -197,7 +197,7 @@ def _arguments(
             actor_like = tokens[c].pos == "PROPN" or fold(tokens[c].lemma) in kinds
             if marked and actor_like:
                 targets.append(c)
-    passive = c_is_passive(verb, tokens, children)
+    passive = is_passive(verb, tokens, children)
     if not targets and not passive:
         targets = _following_actor(span, tokens, kinds)
     if passive_subjects and passive:
@@ -221,7 +221,7 @@ def _following_actor(span: range, tokens: tuple[Token, ...], kinds: dict[str, st
     return []
 
 
-def c_is_passive(verb: int, tokens: tuple[Token, ...], children: list[list[int]]) -> bool:
+def is_passive(verb: int, tokens: tuple[Token, ...], children: list[list[int]]) -> bool:
     return "Voice=Pass" in tokens[verb].morph or any(tokens[c].dep == "aux:pass" for c in children[verb])
 
 
