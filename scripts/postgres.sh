@@ -7,7 +7,7 @@
 #
 # Safe to run again: `start DIR` on a running cluster prints its URL; `stop` on a missing DIR does nothing.
 # Works as root (initdb and pg_ctl refuse root, so they run as the postgres user) and as any user when the
-# binaries are installed. Trust authentication on 127.0.0.1 only; fsync off: for throwaway data, never real data.
+# binaries are installed. Trust authentication on 127.0.0.1 only; fsync and autovacuum off: for throwaway data only.
 set -euo pipefail
 
 MARKER=.vigie-postgres  # only folders holding this file are ever stopped and removed
@@ -75,8 +75,9 @@ start() {
   touch "$dir/$MARKER"
   if [ "$(id -u)" -eq 0 ]; then
     chown postgres:postgres "$dir"
-    # The postgres user must be able to reach the folder (mktemp makes it 0700, owned by it now).
     chmod 0700 "$dir"
+    runuser -u postgres -- test -w "$dir" ||
+      die "the postgres user cannot reach $dir (a parent folder is private): choose a folder under /tmp"
   fi
   if [ ! -f "$dir/data/PG_VERSION" ]; then
     rm -rf "$dir/data"
@@ -91,14 +92,16 @@ start() {
     port_in_use "$port" && continue
     if as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o \
       "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off \
--c full_page_writes=off -c max_connections=200" start >/dev/null 2>&1; then
+-c full_page_writes=off -c autovacuum=off -c max_connections=200" start >/dev/null 2>&1; then
       break
     fi
     [ "$tries" -lt 5 ] || { tail -20 "$dir/server.log" >&2 || true; die "the server did not start"; }
   done
   echo "$port" >"$dir/port"
-  "$PGBIN/psql" -X -q -h 127.0.0.1 -p "$port" -U vigie -d postgres -v ON_ERROR_STOP=1 \
-    -c 'CREATE DATABASE vigie' >/dev/null
+  local psql=("$PGBIN/psql" -X -q -A -t -h 127.0.0.1 -p "$port" -U vigie -d postgres -v ON_ERROR_STOP=1)
+  if [ -z "$("${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname = 'vigie'")" ]; then
+    "${psql[@]}" -c 'CREATE DATABASE vigie' >/dev/null
+  fi
   log "started in $dir; stop it with: scripts/postgres.sh stop $dir"
   url_of "$dir"
 }

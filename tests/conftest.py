@@ -6,6 +6,7 @@ import itertools
 import os
 import subprocess
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
@@ -197,9 +198,12 @@ def postgres_server() -> Iterator[str]:
             _postgres_unavailable(f"scripts/postgres.sh failed: {started.stderr.strip()[-2000:]}")
         url = started.stdout.strip().splitlines()[-1]
     try:
-        with psycopg.connect(url, autocommit=True) as conn:
-            # Once per database, outside the per-test schemas (dropping one must not drop the extension).
-            conn.execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
+        try:
+            with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+                # Once per database, outside the per-test schemas (dropping one must not drop the extension).
+                conn.execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
+        except psycopg.Error as err:
+            _postgres_unavailable(f"cannot use {url}: {' '.join(str(err).split())}")
         yield url
     finally:
         if folder:
@@ -207,9 +211,11 @@ def postgres_server() -> Iterator[str]:
 
 
 def _stop_postgres(folder: str) -> None:
-    subprocess.run(
-        ["bash", str(REPO / "scripts" / "postgres.sh"), "stop", folder], capture_output=True, timeout=120
+    stopped = subprocess.run(
+        ["bash", str(REPO / "scripts" / "postgres.sh"), "stop", folder], capture_output=True, text=True, timeout=120
     )
+    if stopped.returncode != 0:
+        warnings.warn(f"the test PostgreSQL in {folder} is still there: {stopped.stderr.strip()}", stacklevel=1)
 
 
 def with_search_path(url: str, schema: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -73,3 +74,27 @@ def test_open_store_refuses_a_file_that_is_not_sqlite(tmp_path: Path) -> None:
     path.write_text("hello, not a database\n" * 100)
     with pytest.raises(StoreError, match="cannot open"):
         open_store(str(path))
+
+
+def test_sqlite_store_retries_while_another_writer_holds_the_lock(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_summary: Callable[..., DocumentSummary],
+    make_event: Builder,
+    sample_text: str,
+) -> None:
+    import vigie.store.sqlite as backend
+
+    monkeypatch.setattr(backend, "BUSY_TIMEOUT_MS", 0)  # "database is locked" at once, as in the rare cases
+    path = tmp_path / "vigie.db"
+    with open_store(str(path)) as store:
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")
+        release = threading.Timer(0.2, other.execute, ("COMMIT",))
+        release.start()
+        try:
+            store.save(make_summary(), sample_text, [make_event()])
+        finally:
+            release.join()
+            other.close()
+        assert store.counts() == {"documents": 1, "events": 1}

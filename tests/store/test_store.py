@@ -183,7 +183,7 @@ def test_store_save_failing_midway_leaves_nothing(
     store: Store, save: Saver, make_event: Builder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     backend = sys.modules[type(store).__module__]
-    real_row = backend.event_row
+    real_row: Callable[[EventRecord], tuple[object, ...]] = backend.event_row
 
     def failing_row(event: EventRecord) -> tuple[object, ...]:
         if event.id == "evt-2":
@@ -333,8 +333,6 @@ def test_store_reopens_without_migrating_again(store_url: str, save: Saver, make
 
 def test_open_store_refuses_a_newer_schema(store_url: str) -> None:
     open_store(store_url).close()
-    with open_store(store_url):
-        pass
     run_sql(store_url, "INSERT INTO schema_migrations VALUES (99, 'future', '2030-01-01')")
     with pytest.raises(StoreError, match="newer"):
         open_store(store_url)

@@ -29,7 +29,8 @@ def db_option(func: F) -> F:
         "--db",
         default=None,
         metavar="PATH",
-        help="SQLite file of the event store (default: $VIGIE_DB or vigie.db in the user data directory).",
+        help="Event store: a SQLite file or a postgresql:// URL (default: $VIGIE_DB or vigie.db in the "
+        "user data directory).",
     )(func)
 
 

@@ -15,7 +15,6 @@ from vigie.ingest import ingest as run_ingest
 from vigie.readers import ReadFailure
 from vigie.store import open_store
 
-
 OUTCOME_LABELS = {"events": "with events", "no_trigger": "without events", "unsupported_language":
                   "in unsupported languages", "empty": "empty", "unreadable": "unreadable"}
 

@@ -57,6 +57,11 @@ def event_row(event: EventRecord) -> tuple[Any, ...]:
     return tuple(strip_nul(value) for value in sqlite_event_row(event))
 
 
+def describe(err: psycopg.Error) -> str:
+    """The server's message on one line (PostgreSQL adds DETAIL and HINT lines)."""
+    return " ".join(str(err).split())
+
+
 def lock_keys(*names: str) -> list[int]:
     """Advisory lock keys for `names`, sorted so that every writer takes its locks in one order (no deadlock)."""
     keys = {int.from_bytes(hashlib.blake2b(n.encode(), digest_size=8).digest(), "big", signed=True) for n in names}
@@ -92,7 +97,7 @@ class PostgresStore:
             )
         except psycopg.Error as err:
             raise StoreError(
-                f"cannot connect to PostgreSQL: {str(err).strip()}",
+                f"cannot connect to PostgreSQL: {describe(err)}",
                 where=self.where,
                 hint="is the server running, and the URL postgresql://USER@HOST:PORT/DATABASE?",
             ) from err
@@ -113,7 +118,7 @@ class PostgresStore:
             try:
                 return self._conn.execute(sql, [strip_nul(p) for p in params]).fetchall()
             except psycopg.Error as err:
-                raise StoreError(f"query failed: {str(err).strip()}", where=self.where) from err
+                raise StoreError(f"query failed: {describe(err)}", where=self.where) from err
 
     # -- writing ------------------------------------------------------------------------------------------
 
@@ -126,7 +131,7 @@ class PostgresStore:
             raise StoreError(f"events of document {stray[0]!r} saved with document {summary.doc_id!r}")
         document = {key: strip_nul(value) for key, value in summary.model_dump().items()}
         document["event_count"] = len(events)
-        document["ingested_at"] = summary.ingested_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        document["ingested_at"] = document["ingested_at"] or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         document["text"] = strip_nul(text)
         flags = [(strip_nul(e.id), strip_nul(flag)) for e in events for flag in dict.fromkeys(e.flags)]
         with self._lock:
@@ -150,13 +155,13 @@ class PostgresStore:
                             copy.write_row(flag)
             except psycopg.errors.IntegrityError as err:
                 raise StoreError(
-                    f"document {summary.doc_id!r} not saved: {str(err).strip()}",
+                    f"document {summary.doc_id!r} not saved: {describe(err)}",
                     where=self.where,
                     hint="event ids must be unique across the store",
                 ) from err
             except psycopg.Error as err:
                 raise StoreError(
-                    f"document {summary.doc_id!r} not saved: {str(err).strip()}", where=self.where
+                    f"document {summary.doc_id!r} not saved: {describe(err)}", where=self.where
                 ) from err
         logger.debug("document saved", extra={"doc_id": summary.doc_id, "events": len(events)})
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from vigie.errors import StoreError
 from vigie.records import DocumentSummary, EventQuery, EventRecord
@@ -20,6 +22,11 @@ from vigie.store.migrate import migrate_sqlite
 logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000  # a batch writer may hold the lock for a big document; readers never block in WAL
+# SQLite answers "database is locked" at once, without waiting the busy timeout, in a few cases (a WAL
+# recovery or journal-mode change under way in another process): such a transaction is retried from scratch.
+LOCKED_RETRIES = 8
+
+T = TypeVar("T")
 
 _DOCUMENT_COLUMNS = (
     "doc_id, content_hash, lang, lang_confidence, published, url, source, title, path,"
@@ -63,6 +70,28 @@ def fts_phrase(text: str) -> str:
     return " ".join('"' + word.replace('"', '""') + '"' for word in words)
 
 
+def is_locked(err: sqlite3.Error) -> bool:
+    """True for SQLITE_BUSY and SQLITE_LOCKED: another connection holds a lock, so trying again may work."""
+    code = getattr(err, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "is locked" in str(err)
+
+
+def retry_locked(action: Callable[[], T], *, where: str) -> T:
+    """The result of `action()`, run again with growing pauses while the database is locked."""
+    for attempt in range(LOCKED_RETRIES + 1):
+        try:
+            return action()
+        except sqlite3.Error as err:
+            if not is_locked(err) or attempt == LOCKED_RETRIES:
+                raise
+            pause = 0.02 * 2**attempt * (1 + random.random())  # jitter: two writers do not retry in step
+            logger.info("database locked, retrying", extra={"db": where, "attempt": attempt + 1, "pause_s": pause})
+            time.sleep(pause)
+    raise AssertionError("unreachable")
+
+
 def _summary(row: sqlite3.Row) -> DocumentSummary:
     data = {key: row[key] for key in row.keys() if key != "text"}  # noqa: SIM118 (Row is not a dict)
     return DocumentSummary.model_validate(data)
@@ -91,9 +120,9 @@ class SQLiteStore:
             self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
             self._conn.execute("PRAGMA foreign_keys = ON")
             if not in_memory:
-                self._conn.execute("PRAGMA journal_mode = WAL")
+                retry_locked(lambda: self._conn.execute("PRAGMA journal_mode = WAL"), where=path)
                 self._conn.execute("PRAGMA synchronous = NORMAL")  # durable enough under WAL, much faster
-            self.schema_version = migrate_sqlite(self._conn, path)
+            self.schema_version = retry_locked(lambda: migrate_sqlite(self._conn, path), where=path)
         except sqlite3.DatabaseError as err:
             raise StoreError(
                 f"cannot open the event store: {err}", where=path, hint="is it a Vigie SQLite file?"
@@ -109,7 +138,8 @@ class SQLiteStore:
             try:
                 yield self._conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:  # SQLite may have rolled back already (disk full, I/O error)
+                    self._conn.execute("ROLLBACK")
                 raise
             else:
                 self._conn.execute("COMMIT")
@@ -135,7 +165,8 @@ class SQLiteStore:
         document["ingested_at"] = summary.ingested_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         document["text"] = text
         flags = [(e.id, flag) for e in events for flag in dict.fromkeys(e.flags)]
-        try:
+
+        def write() -> None:
             with self._transaction() as conn:
                 # Checked under the write lock: two workers saving the same article store it once.
                 if conn.execute(
@@ -147,6 +178,9 @@ class SQLiteStore:
                 conn.execute(_INSERT_DOCUMENT, document)
                 conn.executemany(_INSERT_EVENT, [event_row(e) for e in events])
                 conn.executemany("INSERT INTO event_flags (event_id, flag) VALUES (?, ?)", flags)
+
+        try:
+            retry_locked(write, where=self.path)
         except sqlite3.IntegrityError as err:
             raise StoreError(
                 f"document {summary.doc_id!r} not saved: {err}",
