@@ -32,3 +32,23 @@ def test_language_data_has_attribution_cues_and_aliases(code: str) -> None:
 def test_language_data_tsv_rows_have_canonical_names(code: str) -> None:
     for row in load_language(code).tsv("actors"):
         assert len(row) >= 2 and row[0] and row[1], f"{code}/actors.tsv: bad row {row}"
+
+
+def _scalars(value: object) -> list[object]:
+    if isinstance(value, dict):
+        return [v for item in value.values() for v in _scalars(item)]
+    if isinstance(value, list):
+        return [v for item in value for v in _scalars(item)]
+    return [value]
+
+
+@pytest.mark.parametrize("code", available_languages())
+def test_language_data_lists_hold_no_yaml_booleans(code: str) -> None:
+    """YAML reads bare no/on/yes/off as booleans: a word list must quote them."""
+    lang = load_language(code)
+    for name in ("triggers", "attribution", "loaded", "actors", "dates", "numbers", "places"):
+        data = lang.yaml(name)
+        for key, value in data.items():
+            if isinstance(value, list):
+                bad = [v for v in _scalars(value) if isinstance(v, bool)]
+                assert not bad, f"vigie/lang/{code}/{name}.yaml: {key} holds a boolean; quote the word"

@@ -16,7 +16,9 @@ READS = ("sentences", "tokens", "entities")
 FILLS = "event_candidates"
 
 SUBJECT_DEPS = {"nsubj", "agent", "obl:agent", "nsubj:agent"}
-PASSIVE_SUBJECT_DEPS = {"nsubj:pass"}
+# Universal Dependencies (French) and ClearNLP (the English model) name the same relations differently.
+PASSIVE_SUBJECT_DEPS = {"nsubj:pass", "nsubjpass"}
+PASSIVE_AUX_DEPS = {"aux:pass", "auxpass"}
 OBJECT_DEPS = {"obj", "iobj", "dobj", "dative", "pobj"}
 # Dependencies that carry the subject from a governing verb: "ont commencé à détruire", "a décidé d'envoyer".
 INHERIT_DEPS = {"xcomp", "conj", "acl", "advcl"}
@@ -83,10 +85,15 @@ def _children(tokens: tuple[Token, ...]) -> list[list[int]]:
     return children
 
 
-def is_negated(i: int, tokens: tuple[Token, ...], children: list[list[int]], negation: frozenset[str]) -> bool:
-    """True when the trigger or its governing word carries a negation ("aucun affrontement n'a eu lieu")."""
+def is_negated(i: int, span: range, tokens: tuple[Token, ...], children: list[list[int]],
+               negation: frozenset[str]) -> bool:
+    """True when the trigger or its governing word carries a negation ("aucun affrontement n'a eu lieu").
+
+    A negation inside the trigger itself ("would not return to talks") is the trigger's own meaning."""
     for j in (i, tokens[i].head):
         for c in children[j]:
+            if c in span:
+                continue
             if fold(tokens[c].lemma) in negation and tokens[c].dep in {"advmod", "det", "neg", "cc:preconj"}:
                 return True
     return False
@@ -164,7 +171,7 @@ def _arguments(
     kinds, _, recipient_markers = _actor_words(lang)
     verb = head
     # A trigger noun that is the object of a light verb ("a lancé une attaque") takes that verb's subject.
-    if tokens[verb].pos in {"NOUN", "PROPN"} and tokens[verb].dep.split(":")[0] in {"obj", "nsubj"}:
+    if tokens[verb].pos in {"NOUN", "PROPN"} and tokens[verb].dep.split(":")[0] in {"obj", "dobj", "nsubj"}:
         verb = tokens[verb].head
     sources: list[int] = []
     targets: list[int] = []
@@ -178,7 +185,9 @@ def _arguments(
             if c in span:
                 continue
             if dep in SUBJECT_DEPS and not sources:
-                sources.append(c)
+                # English marks the passive agent on "by": the actor is its object
+                objects = [g for g in children[c] if tokens[g].dep == "pobj"] if dep == "agent" else [c]
+                sources.extend(objects[:1])
             elif dep in PASSIVE_SUBJECT_DEPS:
                 passive_subjects.append(c)
             elif dep in OBJECT_DEPS and current == verb:
@@ -191,12 +200,18 @@ def _arguments(
     # the recipient of a request or an attack is often a prepositional phrase: "demandé de l'aide au CSTO"
     for j in {verb, *span}:
         for c in children[j]:
-            if c in span or tokens[c].dep.split(":")[0] not in {"nmod", "obl"}:
+            if c in span:
                 continue
-            marked = any(fold(tokens[g].lemma) in recipient_markers and tokens[g].dep == "case" for g in children[c])
-            actor_like = tokens[c].pos == "PROPN" or fold(tokens[c].lemma) in kinds
-            if marked and actor_like:
-                targets.append(c)
+            dep = tokens[c].dep.split(":")[0]
+            if dep in {"nmod", "obl"}:  # UD: the preposition hangs under its noun
+                marked = any(fold(tokens[g].lemma) in recipient_markers and tokens[g].dep == "case"
+                             for g in children[c])
+                nouns = [c] if marked else []
+            elif dep == "prep" and fold(tokens[c].lemma) in recipient_markers:  # the noun hangs under "to"
+                nouns = [g for g in children[c] if tokens[g].dep == "pobj"]
+            else:
+                nouns = []
+            targets += [n for n in nouns if tokens[n].pos == "PROPN" or fold(tokens[n].lemma) in kinds]
     passive = is_passive(verb, tokens, children)
     if not targets and not passive:
         targets = _following_actor(span, tokens, kinds)
@@ -222,7 +237,7 @@ def _following_actor(span: range, tokens: tuple[Token, ...], kinds: dict[str, st
 
 
 def is_passive(verb: int, tokens: tuple[Token, ...], children: list[list[int]]) -> bool:
-    return "Voice=Pass" in tokens[verb].morph or any(tokens[c].dep == "aux:pass" for c in children[verb])
+    return "Voice=Pass" in tokens[verb].morph or any(tokens[c].dep in PASSIVE_AUX_DEPS for c in children[verb])
 
 
 # Verbal events whose complement is another act: "menacé de bloquer", "demandé de rouvrir",
@@ -286,7 +301,7 @@ def find_event_candidates(doc: Document, lang: LanguageData) -> Document:
             head = _head_of(match, tokens)
             if _inside_name(doc, tokens[match.first].start, tokens[match.last].end):
                 continue  # "La Réunion", "Forces démocratiques": a name, not a happening
-            if has_parse and is_negated(head, tokens, children, negation):
+            if has_parse and is_negated(head, range(match.first, match.last + 1), tokens, children, negation):
                 continue
             trig = match.pattern.payload
             key = f"{trig.type}/{trig.mode}" if trig.type in SPLIT_BY_MODE else trig.type
