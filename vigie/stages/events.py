@@ -247,14 +247,22 @@ def is_passive(verb: int, tokens: tuple[Token, ...], children: list[list[int]]) 
 FRAME = "frames"
 SPEECH_ACTS = {"THREATEN", "REQUEST", "AGREE", "REJECT", "ACCUSE", FRAME}
 MAX_CLAUSE_STEPS = 3
+# Relations that start a clause of its own: what lies below them is not the content of the speech act.
+CLAUSE_BREAKS = {"advcl", "conj", "parataxis", "nsubj", "relcl", "npadvmod"}
 
 
-def _reported_within(i: int, event_type: str, spans: dict[str, range], tokens: tuple[Token, ...]) -> bool:
+def _reported_within(i: int, event_type: str, spans: dict[str, range], tokens: tuple[Token, ...],
+                     children: list[list[int]]) -> bool:
     outer = [span for t, span in spans.items() if t != event_type and t in SPEECH_ACTS]
     current = i
     for _ in range(MAX_CLAUSE_STEPS):
         head = tokens[current].head
-        if head == current or tokens[current].dep.split(":")[0] in {"advcl", "conj", "parataxis", "nsubj"}:
+        dep = tokens[current].dep.split(":")[0]
+        # The English model often hangs "to"-infinitives on `advcl` ("called on Belgrade to release"):
+        # those are still the content of the request.
+        infinitive = dep == "advcl" and any(tokens[c].dep in {"aux", "mark"} and tokens[c].lemma == "to"
+                                             for c in children[current])
+        if head == current or (dep in CLAUSE_BREAKS and not infinitive):
             return False
         if any(head in span for span in outer):
             return True
@@ -322,7 +330,7 @@ def find_event_candidates(doc: Document, lang: LanguageData) -> Document:
             t: (m, h) for t, (m, h) in chosen.items()
             if not (tokens[h].pos == "NOUN" and any(tokens[h].head in spans[o] for o in spans if o != t))
             and not _describes_actor(h, tokens, kinds)
-            and not _reported_within(h, t, spans, tokens)
+            and not _reported_within(h, t, spans, tokens, children)
         }
         if len(chosen) > 1:
             # "le commandant enlevé a été libéré": a participle describing a noun recalls an earlier act
