@@ -137,18 +137,16 @@ def choose_place(doc: Document, cand: EventCandidate, sentence: Sentence, lang: 
 
 
 def main_place(doc: Document, focus: Place | None) -> Place | None:
-    """The city or site a story is about: the most named precise place of its focus country."""
+    """The city or site a story is about: the first precise place of its focus country (news copy
+    names it in the lead; later paragraphs bring background places)."""
     if focus is None or focus.country is None:
         return None
     mentions: tuple[PlaceMention, ...] = doc.layer("places")
-    counts = Counter(p.place.gazetteer_id for p in mentions
-                     if p.place.country == focus.country and p.place.precision in {"city", "site"}
-                     and p.place.gazetteer_id)
-    if not counts:
-        return None
-    best, _ = counts.most_common(1)[0]
-    place = next(p.place for p in mentions if p.place.gazetteer_id == best)
-    return place.model_copy(update={"name": None, "score": MAIN_PLACE_SCORE})
+    for mention in mentions:
+        place = mention.place
+        if place.country == focus.country and place.precision in {"city", "site"} and place.lat is not None:
+            return place.model_copy(update={"name": None, "score": MAIN_PLACE_SCORE})
+    return None
 
 
 def choose_date(doc: Document, cand: EventCandidate, sentence: Sentence,
