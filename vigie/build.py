@@ -43,6 +43,7 @@ EVENT_DATE_FLAGS = {"date_anomaly", "year_unknown"}
 MIN_CONTRADICTION_DAYS = 45
 ORIGIN_WINDOW = 24  # characters between an origin marker ("depuis") and the place it governs
 FUTURE_CUE_WINDOW = 24  # characters between a plan word ("doit", "prévu") and the date it sets
+BACKGROUND_DAYS = 45  # a month- or year-precise date that ended this long before publication is history
 MAIN_PLACE_SCORE = 0.3  # a place inferred from the story, not named with the event
 OUTCOME_WINDOW = 90  # characters after a count in which "ont été tués" names what befell them
 MIN_UNNAMED_COUNT = 2  # a bare number names nothing; a bare "4 000" next to a strike is a crowd
@@ -265,6 +266,16 @@ def _is_deadline(doc: Document, date: DateMention, lang: LanguageData) -> bool:
     return any(before.endswith(m) for m in _deadline_markers(lang))
 
 
+def is_background(doc: Document, date: DateMention | None) -> bool:
+    """History a story recalls ("last year", "since 2017", "two years ago"), not what it reports:
+    PLOVER codes only happenings reported as news."""
+    if date is None or date.value is None or doc.published is None or "date_anomaly" in date.flags:
+        return False
+    last = date.end_value or date.value
+    coarse = date.precision in {"month", "year"}
+    return coarse and (doc.published - last).days > BACKGROUND_DAYS
+
+
 def choose_status(cues: Sequence[CueMention]) -> tuple[str, str | None]:
     found = {c.kind: c.text for c in cues if c.kind in STATUS_ORDER}
     for status in STATUS_ORDER:
@@ -300,6 +311,8 @@ def build_records(doc: Document, lang: LanguageData, focus: Place | None = None)
             status = "reported"
 
         date, how = choose_date(doc, cand, sentence, lang)
+        if how == "sentence" and is_background(doc, date):
+            continue
         date_fields: dict[str, str | None] = {"date": None, "date_end": None, "date_precision": "unknown",
                                               "date_status": "unresolved", "date_text": None}
         if date is not None:

@@ -309,7 +309,9 @@ def find_event_candidates(doc: Document, lang: LanguageData) -> Document:
             head = _head_of(match, tokens)
             if _inside_name(doc, tokens[match.first].start, tokens[match.last].end):
                 continue  # "La Réunion", "Forces démocratiques": a name, not a happening
-            if has_parse and is_negated(head, range(match.first, match.last + 1), tokens, children, negation):
+            # a frame keeps its complement quiet even when negated ("has not commented on the arrests")
+            if has_parse and match.pattern.payload.type != FRAME and \
+                    is_negated(head, range(match.first, match.last + 1), tokens, children, negation):
                 continue
             trig = match.pattern.payload
             key = f"{trig.type}/{trig.mode}" if trig.type in SPLIT_BY_MODE else trig.type
