@@ -9,6 +9,7 @@ unresolved place.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -131,6 +132,45 @@ class MentionFinder:
         mentions = [m for m in mentions if not self._inside_organisation(text, words, m, tokens, countries)]
         self._mark_context(text, mentions)
         return Found(mentions, countries)
+
+    def given(self, doc: Document, spans: list[tuple[int, int]]) -> Found:
+        """Mentions at exactly the given spans (resolution only: someone else found the names).
+
+        A span the finder also found keeps what the finder learnt about it; any other span gets the
+        candidates of its words as written or in their dictionary forms. Every span is a place, so
+        each counts as a LOC entity; the context marks ("près de", "X, Y", site words) are redone
+        over the given spans alone.
+        """
+        found = self.find(doc)
+        by_span = {(m.start, m.end): m for m in found.mentions}
+        mentions = []
+        for start, end in sorted(set(spans)):
+            known = by_span.get((start, end))
+            if known is not None:
+                m = dataclasses.replace(known, near=None, within=None, notes=[], common_word=False)
+            else:
+                m = Mention(start, end, doc.text[start:end], self.span_candidates(doc.text[start:end]))
+            m.ner = "LOC"
+            mentions.append(m)
+        self._mark_context(doc.text, mentions)
+        return Found(mentions, found.countries)
+
+    def span_candidates(self, name: str) -> list[Candidate]:
+        """Readings of a whole name: as written, else with each word in its dictionary forms."""
+        found = self.candidates(fold_name(name))
+        if found:
+            return found
+        keys = [""]
+        for word in _WORD.findall(name):
+            forms = [fold_name(f) for f in (word, *self.rules.inflected_forms(word))]
+            keys = list(dict.fromkeys(f"{k} {f}".lstrip() for k in keys for f in forms))[:MAX_VARIANTS]
+        seen: set[str] = set()
+        for key in keys:
+            for c in self.candidates(key):
+                if c.entry.gid not in seen:
+                    seen.add(c.entry.gid)
+                    found.append(c)
+        return found
 
     def _match_at(self, text: str, words: list[tuple[int, int]], i: int) -> tuple[Mention | None, int]:
         """The longest name starting at word i, and how many words it spans.

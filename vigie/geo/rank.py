@@ -58,6 +58,7 @@ class Context:
     focus: str | None
     anchors: list[tuple[str, float, float]]  # gid, lat, lon of confidently resolved places
     own: dict[int, tuple[str, float]] = field(default_factory=dict)  # id(mention) -> what it contributed
+    qualified: dict[int, Mention] = field(default_factory=dict)  # id(Y) -> X of "X, Y"
 
     def excluding(self, m: Mention) -> Context:
         """The context as the rest of the document gives it: a name must not vouch for itself."""
@@ -66,7 +67,7 @@ class Context:
         code, weight = self.own[id(m)]
         countries = {c: w - weight if c == code else w for c, w in self.countries.items()}
         countries = {c: w for c, w in countries.items() if w > 0}
-        return Context(countries, _focus(countries), self.anchors)
+        return Context(countries, _focus(countries), self.anchors, qualified=self.qualified)
 
 
 def _focus(countries: dict[str, float]) -> str | None:
@@ -145,7 +146,8 @@ def document_context(mentions: list[Mention], extra: Counter[str]) -> Context:
     for code, n in extra.items():
         # Demonyms and organisations: weaker evidence than a place name.
         countries[code] = countries.get(code, 0.0) + 0.5 * n
-    return Context(countries, _focus(countries), anchors, own)
+    qualified = {id(m.within): m for m in mentions if m.within is not None}
+    return Context(countries, _focus(countries), anchors, own, qualified)
 
 
 def _contextual(s: Scored, m: Mention, ctx: Context, chosen: dict[int, Scored], cfg: RankSettings) -> None:
@@ -171,6 +173,14 @@ def _contextual(s: Scored, m: Mention, ctx: Context, chosen: dict[int, Scored], 
             s.score += 4.0 if d <= cfg.near_km else -1.0
             s.supported = s.supported or d <= cfg.near_km
             s.reasons.append(f"{d:.0f} km from {qe.name}")
+    if (inner := ctx.qualified.get(id(m))) is not None and e.precision in ("admin1", "country"):
+        # "Alexandria, Virginia": the region that holds a reading of the name before it is that region.
+        holds = any((c.entry.admin1_code == e.admin1_code if e.precision == "admin1" else c.entry.country == e.country)
+                    and c.entry.precision in ("city", "site") for c in inner.candidates)  # fmt: skip
+        if holds and (e.admin1_code is not None or e.precision == "country"):
+            s.score += 3.0
+            s.supported = True
+            s.reasons.append(f"holds a reading of {inner.text}")
     if m.within is not None and (q := chosen.get(id(m.within))) is not None:
         qe = q.candidate.entry
         inside = (qe.precision == "country" and e.country == qe.country) or (

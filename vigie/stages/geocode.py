@@ -48,6 +48,16 @@ class Geocoder:
         found = self.finder(lang).find(doc)
         return resolve(found.mentions, found.countries, self.settings)
 
+    def resolve_spans(self, doc: Document, lang: LanguageData, spans: list[tuple[int, int]]) -> list[PlaceMention]:
+        """A place for each given (start, end) span, resolved in the document's context, in text order.
+
+        Resolution only: the spans are taken as place names, never dropped; one that cannot be
+        resolved with confidence comes back with precision "unknown" and no coordinates.
+        """
+        found = self.finder(lang).given(doc, spans)
+        resolved = resolve(found.mentions, found.countries, self.settings)
+        return [_place_mention(doc, r, widen=False) for r in resolved]
+
     def __call__(self, doc: Document, lang: LanguageData) -> Document:
         mentions = [_place_mention(doc, r) for r in self.resolutions(doc, lang) if r.keep]
         return doc.with_layer(FILLS, mentions)
@@ -58,14 +68,14 @@ def _cached_geocoder(path: Path | None) -> Geocoder:
     return Geocoder(Gazetteer.open(path))
 
 
-def _place_mention(doc: Document, r: Resolution) -> PlaceMention:
+def _place_mention(doc: Document, r: Resolution, *, widen: bool = True) -> PlaceMention:
     m = r.mention
     if r.chosen is None:
         place = Place(name=m.text, precision="unknown", score=r.confidence)
         return PlaceMention(m.start, m.end, m.text, place, m.role)
     entry = r.chosen.candidate.entry
     start, end = m.start, m.end
-    if entry.precision == "site" and m.cue_span is not None:
+    if widen and entry.precision == "site" and m.cue_span is not None:
         # "l'aéroport de Machulishchi": the site is the airport, so the mention covers the word too.
         start, end = min(start, m.cue_span[0]), max(end, m.cue_span[1])
     text = doc.text[start:end]
@@ -91,10 +101,14 @@ def focus_country(doc: Document) -> str | None:
 
 def explain(text: str, lang: str = "fr", geocoder: Geocoder | None = None) -> str:
     """A readable account of how each place name in `text` was resolved (no model: gazetteer scan only)."""
+    return explain_document(Document(doc_id="explain", text=text, lang=lang), load_language(lang), geocoder)
+
+
+def explain_document(doc: Document, lang: LanguageData, geocoder: Geocoder | None = None) -> str:
+    """The candidates of each place name of `doc`, best first, and why the winner won."""
     geocoder = geocoder or Geocoder.load()
-    doc = Document(doc_id="explain", text=text, lang=lang)
     lines = []
-    for r in geocoder.resolutions(doc, load_language(lang)):
+    for r in geocoder.resolutions(doc, lang):
         m = r.mention
         verdict = r.chosen.candidate.entry.gid if r.chosen else ("unknown" if r.keep else "dropped")
         lines.append(f"{m.text!r} [{m.start}:{m.end}] -> {verdict} ({r.why}; score {r.confidence})")
