@@ -251,3 +251,21 @@ def store(store_url: str) -> Iterator[Store]:
     """An open, empty store; closed after the test."""
     with open_store(store_url) as opened:
         yield opened
+
+
+# -- the HTTP API over a store ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api_client(store: Store, store_url: str) -> Iterator[Any]:
+    """A TestClient (httpx) on create_app over `store`'s location; seed data through `store`."""
+    with warnings.catch_warnings():
+        # Starlette 1.10 suggests httpx2 for its TestClient; httpx is what the project vets.
+        warnings.filterwarnings("ignore", message=".*httpx2", category=UserWarning)
+        from fastapi.testclient import TestClient
+
+    from vigie.api.app import create_app
+    from vigie.api.deps import ApiSettings
+
+    with TestClient(create_app(ApiSettings(store_url=store_url))) as client:
+        yield client

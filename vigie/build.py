@@ -257,13 +257,13 @@ def _says_future(doc: Document, date: DateMention, lang: LanguageData) -> bool:
 
 @functools.cache
 def _deadline_markers(lang: LanguageData) -> tuple[str, ...]:
-    return tuple(fold(str(m)) for m in lang.yaml("dates").get("deadline_markers", []))
+    return tuple(fold(str(m)).strip() for m in lang.yaml("dates").get("deadline_markers", []))
 
 
 def _is_deadline(doc: Document, date: DateMention, lang: LanguageData) -> bool:
     """"avant le 10 octobre", "by Friday": a limit set in the event, not the day it happened."""
     before = fold(doc.text[max(0, date.start - 16) : date.start]).rstrip()
-    return any(before.endswith(m) for m in _deadline_markers(lang))
+    return any(re.search(rf"(?<!\w){re.escape(m)}$", before) for m in _deadline_markers(lang))
 
 
 def is_background(doc: Document, date: DateMention | None) -> bool:

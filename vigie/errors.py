@@ -31,3 +31,7 @@ class StoreError(VigieError):
 
 class ConfigError(VigieError):
     """Bad settings or bad language data."""
+
+
+class AmbiguousId(StoreError):
+    """An id prefix that matches several stored records."""

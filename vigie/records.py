@@ -126,6 +126,13 @@ class DocumentSummary(Record):
     ingested_at: str | None = None
 
 
+class EventCursor(Record):
+    """Where a page of events ended: the sort key (date, id) of its last event, for keyset pagination."""
+
+    date: str | None = None
+    id: str
+
+
 class EventQuery(Record):
     """Filters for listing events; every field narrows the result."""
 
@@ -138,4 +145,21 @@ class EventQuery(Record):
     flag: str | None = None
     min_confidence: float | None = None
     text: str | None = Field(default=None, description="Full-text search over evidence.")
+    bbox: tuple[float, float, float, float] | None = Field(
+        default=None,
+        description="West, south, east, north in degrees; events with coordinates inside (a west edge east of "
+        "the east edge crosses the antimeridian).",
+    )
+    after: EventCursor | None = Field(default=None, description="Only events sorted after this one (keyset).")
     limit: int | None = None
+
+
+class EventStats(Record):
+    """How many events match a query, in total and by type, day, country, language and flag."""
+
+    total: int
+    by_type: dict[str, int] = Field(default_factory=dict)
+    by_day: dict[str, int] = Field(default_factory=dict, description="ISO day → count; undated events left out.")
+    by_country: dict[str, int] = Field(default_factory=dict, description="Events without a country left out.")
+    by_lang: dict[str, int] = Field(default_factory=dict)
+    by_flag: dict[str, int] = Field(default_factory=dict)

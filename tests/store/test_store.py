@@ -321,14 +321,17 @@ def test_store_flags_and_columns_are_queryable_in_sql(
     assert run_sql(store_url, "SELECT flag FROM event_flags ORDER BY flag") == [("date_anomaly",), ("hedge",)]
     row = run_sql(store_url, "SELECT type, country, place, status, source_actors FROM events")
     assert row == [("PROTEST", "KZ", "Almaty", "reported", "protesters")]
-    assert run_sql(store_url, "SELECT version, name FROM schema_migrations") == [(1, "initial")]
+    assert run_sql(store_url, "SELECT version, name FROM schema_migrations ORDER BY version") == [
+        (1, "initial"),
+        (2, "tokens"),
+    ]
 
 
 def test_store_reopens_without_migrating_again(store_url: str, save: Saver, make_event: Builder) -> None:
     save(make_event())
     with open_store(store_url, create=False) as reopened:
         assert reopened.counts() == {"documents": 1, "events": 1}
-    assert run_sql(store_url, "SELECT count(*) FROM schema_migrations") == [(1,)]
+    assert run_sql(store_url, "SELECT count(*) FROM schema_migrations") == [(2,)]
 
 
 def test_open_store_refuses_a_newer_schema(store_url: str) -> None:

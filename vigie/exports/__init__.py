@@ -7,6 +7,7 @@ from typing import TextIO
 
 from vigie.errors import InputError
 from vigie.exports.csv import CSV_COLUMNS, write_csv
+from vigie.exports.geojson import write_geojson
 from vigie.exports.jsonl import write_documents_jsonl, write_jsonl
 from vigie.exports.table import write_documents_table, write_table
 from vigie.records import DocumentSummary, EventRecord
@@ -15,10 +16,24 @@ EventWriter = Callable[[Iterable[EventRecord], TextIO], int]
 DocumentWriter = Callable[[Iterable[DocumentSummary], TextIO], int]
 
 #: Every writer takes events and a text stream and returns how many events it wrote.
-FORMATS: dict[str, EventWriter] = {"jsonl": write_jsonl, "csv": write_csv, "table": write_table}
+FORMATS: dict[str, EventWriter] = {
+    "jsonl": write_jsonl,
+    "csv": write_csv,
+    "geojson": write_geojson,
+    "table": write_table,
+}
 DOCUMENT_FORMATS: dict[str, DocumentWriter] = {"jsonl": write_documents_jsonl, "table": write_documents_table}
 
-__all__ = ["CSV_COLUMNS", "DOCUMENT_FORMATS", "FORMATS", "write", "write_csv", "write_jsonl", "write_table"]
+__all__ = [
+    "CSV_COLUMNS",
+    "DOCUMENT_FORMATS",
+    "FORMATS",
+    "write",
+    "write_csv",
+    "write_geojson",
+    "write_jsonl",
+    "write_table",
+]
 
 
 def write(events: Iterable[EventRecord], fmt: str, out: TextIO) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from typing import Any
 
 from vigie.document import Sentence, Token
 
@@ -16,12 +17,18 @@ _ABBREVIATION = re.compile(r"(?:\b\w{1,3}|\b[A-ZА-Я])\.$")
 
 
 @functools.cache
+def morph_analyzer(lang: str) -> Any:
+    """pymorphy3's analyzer for `lang` (its packaged dictionary), loaded once per process."""
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer(lang=lang)
+
+
+@functools.cache
 def lemmatizer(name: str) -> Callable[[str], str]:
     """A word -> lemma function; `name` is "pymorphy3-<lang>" or "lower"."""
     if name.startswith("pymorphy3-"):
-        import pymorphy3
-
-        morph = pymorphy3.MorphAnalyzer(lang=name.split("-", 1)[1])
+        morph = morph_analyzer(name.split("-", 1)[1])
 
         @functools.lru_cache(maxsize=200_000)
         def lemma(word: str) -> str:

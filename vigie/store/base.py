@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, runtime_checkable
 
-from vigie.records import DocumentSummary, EventQuery, EventRecord
+from vigie.records import DocumentSummary, EventQuery, EventRecord, EventStats
 
 #: A unique id prefix must be at least this long, so a typo cannot silently pick another event.
 MIN_ID_PREFIX = 8
@@ -24,7 +24,12 @@ class Store(Protocol):
         ...
 
     def events(self, query: EventQuery) -> list[EventRecord]:
-        """Events matching every filter of `query`, by date then id, undated last."""
+        """Events matching every filter of `query`, by date then id, undated last; after `query.after` if set."""
+        ...
+
+    def stats(self, query: EventQuery) -> EventStats:
+        """Counts of the events matching `query` (its limit and cursor ignored) by type, day, country, language
+        and flag."""
         ...
 
     def get_event(self, event_id: str) -> EventRecord | None:
@@ -45,6 +50,18 @@ class Store(Protocol):
 
     def counts(self) -> dict[str, int]:
         """How many documents and events are stored: {"documents": n, "events": m}."""
+        ...
+
+    def add_token_hash(self, token_hash: str, name: str | None = None) -> None:
+        """Remember the hash of a write token (never the token itself); adding a known hash does nothing."""
+        ...
+
+    def has_token_hash(self, token_hash: str) -> bool:
+        """True when this write-token hash was added."""
+        ...
+
+    def has_tokens(self) -> bool:
+        """True when at least one write token exists, i.e. the store accepts writes through the API."""
         ...
 
     def close(self) -> None:

@@ -13,8 +13,8 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from vigie.errors import StoreError
-from vigie.records import DocumentSummary, EventQuery, EventRecord
+from vigie.errors import AmbiguousId, StoreError
+from vigie.records import DocumentSummary, EventQuery, EventRecord, EventStats
 from vigie.store import redact_url
 from vigie.store.base import MIN_ID_PREFIX
 from vigie.store.migrate import migrate_postgres, pg_applied_versions
@@ -45,6 +45,11 @@ _COPY_FLAGS = "COPY event_flags (event_id, flag) FROM STDIN"
 #: Configurations a search word is tried in: any of them matching is enough (see events_search in 0001).
 SEARCH_CONFIGS = ("vigie_french", "vigie_english", "vigie_russian", "vigie_simple")
 _WORD_QUERY = " || ".join(f"phraseto_tsquery('{name}', %s)" for name in SEARCH_CONFIGS)
+
+
+#: EventStats field → the expression events are grouped by (fixed SQL over the stats CTE, never input); case folded
+#: as the filters fold it.
+_STATS_GROUPS = {"by_type": "upper(type)", "by_day": "day", "by_country": "upper(country)", "by_lang": "lower(lang)"}
 
 
 def strip_nul(value: Any) -> Any:
@@ -167,7 +172,8 @@ class PostgresStore:
 
     # -- reading ------------------------------------------------------------------------------------------
 
-    def events(self, query: EventQuery) -> list[EventRecord]:
+    def _filters(self, query: EventQuery) -> tuple[list[str], list[Any]]:
+        """SQL conditions on `events e` for every filter of `query` but the cursor and limit, and their values."""
         where: list[str] = []
         params: list[Any] = []
         # Case-insensitive like SQLite's NOCASE columns; the type and country indexes are on lower().
@@ -197,6 +203,25 @@ class PostgresStore:
             # with no searchable token (punctuation only) matches nothing, as in SQLite.
             where.append(f"e.search @@ ({_WORD_QUERY})")
             params.extend([word] * len(SEARCH_CONFIGS))
+        if query.bbox is not None:
+            west, south, east, north = query.bbox
+            where.append("e.lat BETWEEN %s AND %s")
+            params.extend([south, north])
+            # A west edge east of the east edge is a box across the antimeridian.
+            where.append("(e.lon BETWEEN %s AND %s)" if west <= east else "(e.lon >= %s OR e.lon <= %s)")
+            params.extend([west, east])
+        return where, params
+
+    def events(self, query: EventQuery) -> list[EventRecord]:
+        where, params = self._filters(query)
+        if query.after is not None:
+            # Keyset: rows sorting after (date, id) in the order below; NULL dates come last.
+            if query.after.date is None:
+                where.append("(e.date IS NULL AND e.id > %s)")
+                params.append(query.after.id)
+            else:
+                where.append("(e.date IS NULL OR e.date > %s OR (e.date = %s AND e.id > %s))")
+                params.extend([query.after.date, query.after.date, query.after.id])
         sql = "SELECT e.record::text FROM events e"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -206,6 +231,27 @@ class PostgresStore:
             params.append(query.limit)
         return [EventRecord.model_validate_json(row[0]) for row in self._query(sql, params)]
 
+    def stats(self, query: EventQuery) -> EventStats:
+        where, params = self._filters(query)
+        condition = " WHERE " + " AND ".join(where) if where else ""
+        matching = f"SELECT e.id, e.type, substr(e.date, 1, 10) AS day, e.country, e.lang FROM events e{condition}"
+        groups: dict[str, dict[str, int]] = {}
+        for key, expression in _STATS_GROUPS.items():
+            rows = self._query(
+                f"WITH m AS ({matching}) SELECT {expression}, count(*) FROM m WHERE {expression} IS NOT NULL"
+                " GROUP BY 1 ORDER BY 1",
+                params,
+            )
+            groups[key] = {str(row[0]): int(row[1]) for row in rows}
+        rows = self._query(
+            f"WITH m AS ({matching}) SELECT f.flag, count(*) FROM m JOIN event_flags f ON f.event_id = m.id"
+            " GROUP BY 1 ORDER BY 1",
+            params,
+        )
+        groups["by_flag"] = {str(row[0]): int(row[1]) for row in rows}
+        total = self._query(f"SELECT count(*) FROM events e{condition}", params)[0][0]
+        return EventStats(total=int(total), **groups)
+
     def get_event(self, event_id: str) -> EventRecord | None:
         rows = self._query("SELECT record::text FROM events WHERE id = %s", (event_id,))
         if not rows and len(event_id) >= MIN_ID_PREFIX:
@@ -214,7 +260,7 @@ class PostgresStore:
                 "SELECT record::text FROM events WHERE starts_with(id, %s) ORDER BY id LIMIT 2", (event_id,)
             )
             if len(rows) > 1:
-                raise StoreError(
+                raise AmbiguousId(
                     f"event id prefix {event_id!r} matches several events", hint="give more characters"
                 )
         return EventRecord.model_validate_json(rows[0][0]) if rows else None
@@ -236,6 +282,20 @@ class PostgresStore:
     def counts(self) -> dict[str, int]:
         row = self._query("SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM events)")[0]
         return {"documents": int(row[0]), "events": int(row[1])}
+
+    def add_token_hash(self, token_hash: str, name: str | None = None) -> None:
+        created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        self._query(
+            "INSERT INTO api_tokens (token_hash, name, created_at) VALUES (%s, %s, %s)"
+            " ON CONFLICT (token_hash) DO NOTHING RETURNING 1",
+            (token_hash, name, created),
+        )
+
+    def has_token_hash(self, token_hash: str) -> bool:
+        return bool(self._query("SELECT 1 FROM api_tokens WHERE token_hash = %s", (token_hash,)))
+
+    def has_tokens(self) -> bool:
+        return bool(self._query("SELECT 1 FROM api_tokens LIMIT 1"))
 
     def schema_versions(self) -> list[dict[str, Any]]:
         """The migrations applied to this store, oldest first."""

@@ -14,8 +14,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from vigie.errors import StoreError
-from vigie.records import DocumentSummary, EventQuery, EventRecord
+from vigie.errors import AmbiguousId, StoreError
+from vigie.records import DocumentSummary, EventQuery, EventRecord, EventStats
 from vigie.store.base import MIN_ID_PREFIX
 from vigie.store.migrate import migrate_sqlite
 
@@ -50,6 +50,11 @@ _INSERT_EVENT = (
 def _actor_names(event: EventRecord, side: str) -> str | None:
     actors = getattr(event.actors, side)
     return ";".join(a.canonical or a.text for a in actors) or None
+
+
+#: EventStats field → the expression events are grouped by (fixed SQL over the stats CTE, never input); case folded
+#: as the filters fold it.
+_STATS_GROUPS = {"by_type": "upper(type)", "by_day": "day", "by_country": "upper(country)", "by_lang": "lower(lang)"}
 
 
 def event_row(event: EventRecord) -> tuple[Any, ...]:
@@ -193,7 +198,8 @@ class SQLiteStore:
 
     # -- reading ------------------------------------------------------------------------------------------
 
-    def events(self, query: EventQuery) -> list[EventRecord]:
+    def _filters(self, query: EventQuery) -> tuple[list[str], list[Any]]:
+        """SQL conditions on `events e` for every filter of `query` but the cursor and limit, and their values."""
         where: list[str] = []
         params: list[Any] = []
         exact = {"type": query.type, "country": query.country, "doc_id": query.doc_id, "lang": query.lang}
@@ -217,6 +223,25 @@ class SQLiteStore:
         if query.text is not None and query.text.strip():
             where.append("e.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)")
             params.append(fts_phrase(query.text))
+        if query.bbox is not None:
+            west, south, east, north = query.bbox
+            where.append("e.lat BETWEEN ? AND ?")
+            params.extend([south, north])
+            # A west edge east of the east edge is a box across the antimeridian.
+            where.append("(e.lon BETWEEN ? AND ?)" if west <= east else "(e.lon >= ? OR e.lon <= ?)")
+            params.extend([west, east])
+        return where, params
+
+    def events(self, query: EventQuery) -> list[EventRecord]:
+        where, params = self._filters(query)
+        if query.after is not None:
+            # Keyset: rows sorting after (date, id) in the order below; NULL dates come last.
+            if query.after.date is None:
+                where.append("(e.date IS NULL AND e.id > ?)")
+                params.append(query.after.id)
+            else:
+                where.append("(e.date IS NULL OR e.date > ? OR (e.date = ? AND e.id > ?))")
+                params.extend([query.after.date, query.after.date, query.after.id])
         sql = "SELECT e.record FROM events e"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -225,6 +250,27 @@ class SQLiteStore:
             sql += " LIMIT ?"
             params.append(query.limit)
         return [EventRecord.model_validate_json(row["record"]) for row in self._query(sql, params)]
+
+    def stats(self, query: EventQuery) -> EventStats:
+        where, params = self._filters(query)
+        condition = " WHERE " + " AND ".join(where) if where else ""
+        matching = f"SELECT e.id, e.type, substr(e.date, 1, 10) AS day, e.country, e.lang FROM events e{condition}"
+        groups: dict[str, dict[str, int]] = {}
+        for key, expression in _STATS_GROUPS.items():
+            rows = self._query(
+                f"WITH m AS ({matching}) SELECT {expression}, count(*) FROM m WHERE {expression} IS NOT NULL"
+                f" GROUP BY 1 ORDER BY 1",
+                params,
+            )
+            groups[key] = {str(row[0]): int(row[1]) for row in rows}
+        rows = self._query(
+            f"WITH m AS ({matching}) SELECT f.flag, count(*) FROM m JOIN event_flags f ON f.event_id = m.id"
+            " GROUP BY 1 ORDER BY 1",
+            params,
+        )
+        groups["by_flag"] = {str(row[0]): int(row[1]) for row in rows}
+        total = self._query(f"SELECT count(*) FROM events e{condition}", params)[0][0]
+        return EventStats(total=int(total), **groups)
 
     def get_event(self, event_id: str) -> EventRecord | None:
         rows = self._query("SELECT record FROM events WHERE id = ?", (event_id,))
@@ -235,7 +281,7 @@ class SQLiteStore:
                 "SELECT record FROM events WHERE id >= ? AND id < ? ORDER BY id LIMIT 2", (event_id, upper)
             )
             if len(rows) > 1:
-                raise StoreError(
+                raise AmbiguousId(
                     f"event id prefix {event_id!r} matches several events", hint="give more characters"
                 )
         return EventRecord.model_validate_json(rows[0]["record"]) if rows else None
@@ -259,6 +305,28 @@ class SQLiteStore:
             "SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM events) AS events"
         )[0]
         return {"documents": int(row["documents"]), "events": int(row["events"])}
+
+    def add_token_hash(self, token_hash: str, name: str | None = None) -> None:
+        created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+        def write() -> None:
+            with self._transaction() as conn:
+                conn.execute(
+                    "INSERT INTO api_tokens (token_hash, name, created_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (token_hash) DO NOTHING",
+                    (token_hash, name, created),
+                )
+
+        try:
+            retry_locked(write, where=self.path)
+        except sqlite3.Error as err:
+            raise StoreError(f"token not saved: {err}", where=self.path) from err
+
+    def has_token_hash(self, token_hash: str) -> bool:
+        return bool(self._query("SELECT 1 FROM api_tokens WHERE token_hash = ?", (token_hash,)))
+
+    def has_tokens(self) -> bool:
+        return bool(self._query("SELECT 1 FROM api_tokens LIMIT 1"))
 
     def pragma(self, name: str) -> Any:
         """The value of a read-only PRAGMA such as journal_mode or foreign_keys (for checks and tests)."""

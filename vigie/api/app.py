@@ -1,0 +1,85 @@
+"""create_app(settings): the FastAPI application over one event store, with its routers and security headers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from vigie.api.deps import ApiSettings
+from vigie.api.errors import install_error_handlers
+from vigie.api.routes import documents, events, health, stats
+from vigie.store import open_store
+
+#: Sent with every response. Article text is untrusted: even if a client rendered a response as HTML, no script,
+#: plugin, frame or foreign resource would run or load.
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", b"default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+)
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware (no per-request task, unlike BaseHTTPMiddleware): adds SECURITY_HEADERS."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [header for header in SECURITY_HEADERS if header[0] not in names]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _version() -> str:
+    try:
+        return version("vigie")
+    except PackageNotFoundError:
+        return "0"
+
+
+def create_app(settings: ApiSettings | str) -> FastAPI:
+    """The API over the store in `settings` (or a store URL); the store is opened at startup, closed at shutdown."""
+    if isinstance(settings, str):
+        settings = ApiSettings(store_url=settings)
+    resolved = settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = open_store(resolved.store_url, create=resolved.create_store)
+        app.state.store = store
+        try:
+            yield
+        finally:
+            store.close()
+
+    app = FastAPI(
+        title="Vigie",
+        summary="Socio-political events extracted from news: who did what to whom, where, when, according to whom.",
+        version=_version(),
+        lifespan=lifespan,
+        # The interactive docs pages load scripts from a CDN, which the CSP and offline use both rule out;
+        # the schema itself is served at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = resolved
+    install_error_handlers(app)
+    for module in (events, documents, stats, health):
+        app.include_router(module.router, prefix="/api")
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,108 @@
+"""GET /api/events (filters, keyset pages, JSON, GeoJSON or CSV) and GET /api/events/{id}."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import json
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+
+from vigie.api.deps import FiltersDep, StoreDep
+from vigie.api.errors import ERROR_RESPONSES, ApiError, ErrorBody
+from vigie.exports.csv import write_csv
+from vigie.exports.geojson import feature_collection
+from vigie.records import EventCursor, EventRecord
+
+router = APIRouter(tags=["events"])
+
+MAX_PAGE = 1000
+DEFAULT_PAGE = 100
+
+
+class EventPage(BaseModel):
+    """One page of events, by date then id (undated last)."""
+
+    events: list[EventRecord]
+    next: str | None = Field(description="Pass as `after` for the next page; null on the last page.")
+
+
+def encode_cursor(event: EventRecord) -> str:
+    """An opaque cursor for the page after `event`: its sort key (date, id), as URL-safe base64 of JSON."""
+    raw = json.dumps([event.date, event.id], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str) -> EventCursor:
+    """The EventCursor in a cursor made by encode_cursor; ApiError 422 for anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        date, event_id = json.loads(raw.decode("utf-8"))
+        return EventCursor(date=date, id=event_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError, ValidationError):
+        raise ApiError(422, "query parameter 'after': not a cursor; pass the `next` value of a page") from None
+
+
+@router.get(
+    "/events",
+    response_model=EventPage,
+    responses={
+        **ERROR_RESPONSES,
+        200: {
+            "description": "A page of events: JSON (default), GeoJSON (located events only) or CSV.",
+            "content": {"application/geo+json": {}, "text/csv": {}},
+        },
+    },
+)
+def list_events(
+    request: Request,
+    response: Response,
+    store: StoreDep,
+    query: FiltersDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Events per page.")] = DEFAULT_PAGE,
+    after: Annotated[str | None, Query(max_length=2000, description="The `next` cursor of the previous page.")] = None,
+    fmt: Annotated[Literal["json", "geojson", "csv"], Query(alias="format", description="Response format.")] = "json",
+) -> Response | EventPage:
+    """Events matching every filter, a page at a time: follow `next` (also in the Link header) until it is null."""
+    cursor = decode_cursor(after) if after is not None else None
+    # One more than asked tells whether another page follows, without counting.
+    found = store.events(query.model_copy(update={"after": cursor, "limit": limit + 1}))
+    page, more = found[:limit], len(found) > limit
+    next_cursor = encode_cursor(page[-1]) if more and page else None
+    # The same query (filters, limit, format) from the next page on.
+    link = str(request.url.include_query_params(after=next_cursor)) if next_cursor else None
+    headers = {"Link": f'<{link}>; rel="next"'} if link else {}
+    if fmt == "geojson":
+        return JSONResponse(
+            feature_collection(page, next=next_cursor), media_type="application/geo+json", headers=headers
+        )
+    if fmt == "csv":
+        out = io.StringIO()
+        write_csv(page, out)
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+    response.headers.update(headers)
+    return EventPage(events=page, next=next_cursor)
+
+
+@router.get(
+    "/events/{event_id}",
+    response_model=EventRecord,
+    responses={
+        404: {"model": ErrorBody, "description": "No such event"},
+        409: {"model": ErrorBody, "description": "The id prefix matches several events"},
+        **ERROR_RESPONSES,
+    },
+)
+def get_event(
+    store: StoreDep,
+    event_id: Annotated[str, Path(max_length=256, description="An event id, or a unique prefix of 8+ characters.")],
+) -> EventRecord:
+    """One event by id (or unique id prefix)."""
+    event = store.get_event(event_id)
+    if event is None:
+        raise ApiError(404, f"no event {event_id!r}")
+    return event
