@@ -47,6 +47,11 @@ BACKGROUND_DAYS = 45  # a month- or year-precise date that ended this long befor
 MAIN_PLACE_SCORE = 0.3  # a place inferred from the story, not named with the event
 OUTCOME_WINDOW = 90  # characters after a count in which "ont été tués" names what befell them
 MIN_UNNAMED_COUNT = 2  # a bare number names nothing; a bare "4 000" next to a strike is a crowd
+FOREIGN_MIN_SCORE = 0.7  # below this, a town outside the story's country is not trusted as an event place
+REPORT_CUE_WINDOW = 16  # characters between a reporting verb ("said") and the date it governs
+# Speech acts are dated by when they were said, not by the day their content is set for
+# ("agreed to reopen the crossing from next Monday").
+SPOKEN_TYPES = {"AGREE", "THREATEN", "REQUEST", "REJECT", "ACCUSE", "CONCEDE", "SUPPORT"}
 
 
 def event_id(doc: Document, evidence: tuple[int, int], trigger_start: int, event_type: str) -> str:
@@ -106,6 +111,13 @@ def _paragraph_start(doc: Document, pos: int) -> int:
     return doc.text.rfind("\n", 0, pos) + 1
 
 
+def _weak_foreign(place: Place, focus: Place | None) -> bool:
+    """A town abroad read with little confidence in a story about another country is most often a
+    neighbourhood or village of that country sharing a foreign name ("Cienfuegos" in Santiago)."""
+    return (focus is not None and focus.country is not None and place.country != focus.country
+            and place.precision in {"city", "site"} and (place.score or 0.0) < FOREIGN_MIN_SCORE)
+
+
 def choose_place(doc: Document, cand: EventCandidate, sentence: Sentence, lang: LanguageData,
                  focus: Place | None) -> Place:
     """Where the event happened: the most precise place of its sentence that is not an origin
@@ -113,7 +125,8 @@ def choose_place(doc: Document, cand: EventCandidate, sentence: Sentence, lang: 
     markers = _origin_markers(lang)
     mentions: tuple[PlaceMention, ...] = doc.layer("places")
     resolved = [p for p in mentions if p.place.precision != "unknown" and not _is_origin(doc, p, markers)
-                and (p.place.lat is not None or p.place.precision == "country")]
+                and (p.place.lat is not None or p.place.precision == "country")
+                and not _weak_foreign(p.place, focus)]
     here = [p for p in resolved if _in(p.start, sentence)]
     specific = [p for p in here if p.place.precision != "country"]
     if specific:
@@ -155,14 +168,48 @@ def choose_date(doc: Document, cand: EventCandidate, sentence: Sentence,
     """The date mention for an event and how it was found: in its 'sentence', or carried over from
     an earlier sentence ('context'), as news copy keeps the day of the lead until it names another."""
     dates: tuple[DateMention, ...] = doc.layer("dates")
-    here = [d for d in dates if _in(d.start, sentence) and not _is_deadline(doc, d, lang)]
+    # "By Wednesday morning twenty-nine had been freed": a limit that opens the sentence sets its time.
+    here = [d for d in dates if _in(d.start, sentence)
+            and (not _is_deadline(doc, d, lang)
+                 or fold(doc.text[sentence.start:d.start]).strip() in _deadline_markers(lang))]
+    if cand.type in SPOKEN_TYPES and doc.published is not None:
+        published = doc.published
+        here = [d for d in here if "future" not in d.flags and (d.value is None or d.value <= published)]
+    if cand.type not in SPOKEN_TYPES:
+        # "arrested eleven people after a demonstration on Saturday, the force said yesterday"
+        happened = [d for d in here if not _is_report_date(doc, d, lang)]
+        here = happened or here
     if here:
         return _nearest(here, cand.trigger_start), "sentence"
     earlier = [d for d in dates if d.start < sentence.start and d.value is not None
                and "date_anomaly" not in d.flags and "future" not in d.flags]
-    if earlier:
-        return earlier[-1], "context"
-    return None, ""
+    if not earlier:
+        return None, ""
+    # News copy keeps the day of its lead: a paragraph that names no day of its own goes back to the
+    # lead rather than to the flashback of the paragraph before ("The walkout began on Sunday").
+    paragraph = _paragraph_start(doc, sentence.start)
+    lead_end = doc.text.find("\n", earlier[0].start)
+    same = [d for d in earlier if d.start >= paragraph]
+    lead = [d for d in earlier if lead_end == -1 or d.start < lead_end]
+    if not same and lead and lead_end != -1 and lead_end < paragraph:
+        told = [d for d in lead if not _is_report_date(doc, d, lang)]
+        return (told or lead)[0], "context"
+    return earlier[-1], "context"
+
+
+@functools.cache
+def _report_cues(lang: LanguageData) -> re.Pattern[str] | None:
+    cues = [str(c) for c in lang.yaml("dates").get("report_cues", [])]
+    if not cues:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(fold(c)) for c in cues) + r")\s*$")
+
+
+def _is_report_date(doc: Document, date: DateMention, lang: LanguageData) -> bool:
+    """"the force said yesterday": the day something was said, not the day it happened."""
+    cues = _report_cues(lang)
+    before = fold(doc.text[max(0, date.start - REPORT_CUE_WINDOW) : date.start])
+    return cues is not None and cues.search(before) is not None
 
 
 def timeline_correction(doc: Document, date: DateMention) -> dt.date | None:
@@ -256,6 +303,29 @@ def _says_future(doc: Document, date: DateMention, lang: LanguageData) -> bool:
 
 
 @functools.cache
+def _plan_verbs(lang: LanguageData) -> frozenset[str]:
+    return frozenset(fold(str(v)) for v in lang.yaml("dates").get("plan_verbs", []))
+
+
+def _announced_plan(doc: Document, cand: EventCandidate, lang: LanguageData) -> bool:
+    """"called a march for Thursday", "announced a sit-in on Friday": the happening named as the
+    object of a plan verb is set for the day the sentence names, which is still to come."""
+    verbs = _plan_verbs(lang)
+    if not verbs or cand.type in SPOKEN_TYPES:
+        return False
+    tokens = doc.tokens
+    inside = [i for i, tok in enumerate(tokens) if cand.trigger_start <= tok.start < cand.trigger_end]
+    for i in inside:
+        tok = tokens[i]
+        if tok.head not in inside or tok.head == i:  # the head word of the trigger
+            if tok.pos == "VERB":  # the trigger holds the plan verb itself: "call * march"
+                return fold(tok.lemma) in verbs
+            return (tok.pos == "NOUN" and tok.dep.split(":")[0] in {"obj", "dobj", "oprd"}
+                    and fold(tokens[tok.head].lemma) in verbs)
+    return False
+
+
+@functools.cache
 def _deadline_markers(lang: LanguageData) -> tuple[str, ...]:
     return tuple(fold(str(m)).strip() for m in lang.yaml("dates").get("deadline_markers", []))
 
@@ -333,7 +403,8 @@ def build_records(doc: Document, lang: LanguageData, focus: Place | None = None)
                     flags.add("date_corrected")
 
         if date is not None and date.value is not None and doc.published is not None and how == "sentence":
-            future = "future" in date.flags or date.value > doc.published or _says_future(doc, date, lang)
+            future = ("future" in date.flags or date.value > doc.published or _says_future(doc, date, lang)
+                      or (date.start >= cand.trigger_end and _announced_plan(doc, cand, lang)))
             if future and "relative" in date.flags and date.precision == "day" and date.value < doc.published:
                 # "la grève prévue vendredi", "doit se réunir vendredi": the weekday of a plan is the coming one
                 date_fields["date"] = (date.value + dt.timedelta(days=7)).isoformat()

@@ -90,7 +90,9 @@ def is_negated(i: int, span: range, tokens: tuple[Token, ...], children: list[li
     """True when the trigger or its governing word carries a negation ("aucun affrontement n'a eu lieu").
 
     A negation inside the trigger itself ("would not return to talks") is the trigger's own meaning."""
-    for j in (i, tokens[i].head):
+    # "did not change the picture, and called on Minsk": a conjoined verb keeps its own polarity
+    governors = (i,) if tokens[i].dep == "conj" and tokens[i].pos in {"VERB", "AUX"} else (i, tokens[i].head)
+    for j in governors:
         for c in children[j]:
             if c in span:
                 continue
@@ -252,8 +254,8 @@ CLAUSE_BREAKS = {"advcl", "conj", "parataxis", "nsubj", "relcl", "npadvmod"}
 
 
 def _reported_within(i: int, event_type: str, spans: dict[str, range], tokens: tuple[Token, ...],
-                     children: list[list[int]]) -> bool:
-    outer = [span for t, span in spans.items() if t != event_type and t in SPEECH_ACTS]
+                     children: list[list[int]], frames: tuple[range, ...] = ()) -> bool:
+    outer = [span for t, span in spans.items() if t != event_type and t in SPEECH_ACTS] + list(frames)
     current = i
     for _ in range(MAX_CLAUSE_STEPS):
         head = tokens[current].head
@@ -305,10 +307,13 @@ def find_event_candidates(doc: Document, lang: LanguageData) -> Document:
     for sent_index, indices in sorted(by_sentence.items()):
         start, end = indices[0], indices[-1] + 1
         chosen: dict[str, tuple[PatternMatch[Trigger], int]] = {}
+        frames: list[range] = []  # every frame of the sentence silences its own complement
         for match in triggers.matches(tokens, start, end):
             head = _head_of(match, tokens)
             if _inside_name(doc, tokens[match.first].start, tokens[match.last].end):
                 continue  # "La Réunion", "Forces démocratiques": a name, not a happening
+            if match.pattern.payload.type == FRAME:
+                frames.append(range(match.first, match.last + 1))
             # a frame keeps its complement quiet even when negated ("has not commented on the arrests")
             if has_parse and match.pattern.payload.type != FRAME and \
                     is_negated(head, range(match.first, match.last + 1), tokens, children, negation):
@@ -332,7 +337,7 @@ def find_event_candidates(doc: Document, lang: LanguageData) -> Document:
             t: (m, h) for t, (m, h) in chosen.items()
             if not (tokens[h].pos == "NOUN" and any(tokens[h].head in spans[o] for o in spans if o != t))
             and not _describes_actor(h, tokens, kinds)
-            and not _reported_within(h, t, spans, tokens, children)
+            and not _reported_within(h, t, spans, tokens, children, tuple(frames))
         }
         if len(chosen) > 1:
             # "le commandant enlevé a été libéré": a participle describing a noun recalls an earlier act
