@@ -2,7 +2,7 @@
 VENV := .venv/bin
 DEMO_DB := var/demo.db
 
-.PHONY: setup demo test lint gazetteer eval bench
+.PHONY: setup demo test lint gazetteer eval bench web screenshot
 
 setup:
 	bash scripts/setup.sh
@@ -12,6 +12,8 @@ demo: setup gazetteer
 	$(VENV)/vigie ingest vigie/samples/ --db $(DEMO_DB)
 	$(VENV)/vigie events --db $(DEMO_DB) --format table
 	$(VENV)/vigie documents --db $(DEMO_DB)
+	@echo "dashboard: http://127.0.0.1:8000/  (Ctrl-C to stop)"
+	$(VENV)/vigie serve --db $(DEMO_DB) --port 8000
 
 test: setup
 	$(VENV)/ruff check vigie tests scripts
@@ -31,3 +33,9 @@ eval: setup
 
 bench: setup
 	$(VENV)/vigie bench --lang fr --docs 2000
+
+web:
+	bash scripts/build_web.sh
+
+screenshot: setup
+	$(VENV)/python scripts/screenshot.py

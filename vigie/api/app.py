@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vigie.api.deps import ApiSettings
@@ -45,6 +47,32 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+#: The built dashboard (index.html, app.js, app.css, vendor/): source and build in frontend/, shipped in the wheel.
+STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
+
+
+def serve_dashboard(app: FastAPI, directory: Path = STATIC_DIR) -> None:
+    """Serve the dashboard's files at "/" for GET and HEAD requests that no API route takes.
+
+    It is the router's fallback rather than a Mount("/"), which would match every path first: unknown /api
+    paths keep their JSON 404 and API routes their 405 for a wrong method.
+    """
+    if not (directory / "index.html").is_file():
+        return
+    files = StaticFiles(directory=directory, html=True)
+    not_found = app.router.default
+
+    async def dashboard_or_not_found(scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        is_api = path == "/api" or path.startswith("/api/")
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and not is_api:
+            await files(scope, receive, send)
+        else:
+            await not_found(scope, receive, send)
+
+    app.router.default = dashboard_or_not_found
+
+
 def _version() -> str:
     try:
         return version("vigie")
@@ -81,5 +109,6 @@ def create_app(settings: ApiSettings | str) -> FastAPI:
     install_error_handlers(app)
     for module in (events, documents, stats, health):
         app.include_router(module.router, prefix="/api")
+    serve_dashboard(app)
     app.add_middleware(SecurityHeaders)
     return app

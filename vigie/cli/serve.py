@@ -20,7 +20,7 @@ from vigie.store import open_store
     help="uvicorn's log level (requests are logged at info).",
 )
 def serve(db: str | None, host: str, port: int, log_level: str) -> None:
-    """Serve the event store over HTTP: the API under /api, its OpenAPI schema at /openapi.json.
+    """Serve the event store over HTTP: the dashboard at /, the API under /api, its OpenAPI schema at /openapi.json.
 
     Read-only until a write token exists (see `vigie token create`); POST /api/documents then needs it.
 
