@@ -13,7 +13,7 @@ import spacy
 from click.testing import CliRunner
 
 from vigie import bench
-from vigie.bench import BenchReport, load_spacy, run_bench, write_report
+from vigie.bench import BenchReport, NatashaPipeline, bare_model_name, load_spacy, run_bench, write_report
 from vigie.cli import cli
 from vigie.errors import ConfigError, InputError
 from vigie.records import Article
@@ -95,7 +95,7 @@ def test_bench_reports_progress_per_phase(blank_nlp: Any) -> None:
         nlp=blank_nlp,
         on_progress=lambda *args: seen.append(args),
     )
-    assert seen == [(phase, done, 3) for phase in ("bare spaCy", "Vigie") for done in (1, 2, 3)]
+    assert seen == [(phase, done, 3) for phase in ("bare model", "Vigie") for done in (1, 2, 3)]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="worker processes are forked")
@@ -115,6 +115,34 @@ def test_bench_without_articles_is_an_input_error(blank_nlp: Any) -> None:
 def test_bench_blank_model_is_the_tokenizer_alone(name: str, lang: str) -> None:
     nlp = load_spacy(name)
     assert (nlp.lang, nlp.pipe_names) == (lang, [])
+
+
+@pytest.mark.parametrize(
+    ("lang", "backend", "model"),
+    [("fr", "fr_core_news_sm", "fr_core_news_sm"), ("ru", "natasha", "natasha"), ("uk", "none", "blank:uk")],
+)
+def test_bench_bare_side_is_the_model_the_pipeline_runs_on(lang: str, backend: str, model: str) -> None:
+    assert bare_model_name(lang, backend) == model
+
+
+@pytest.mark.slow
+def test_bench_natasha_bare_side_runs_natashas_own_pipeline() -> None:
+    nlp = bench.load_bare("natasha")
+    assert isinstance(nlp, NatashaPipeline)
+    doc = nlp(TEXTS[2])
+    assert [s.text for s in doc.sents] == [TEXTS[2]]
+    assert doc.tokens[3].pos == "PROPN" and doc.tokens[3].rel == "obl"  # morphology and syntax ran
+    assert [span.text for span in doc.spans] == ["Бишкеке"]  # and NER
+    report = run_bench(make_articles(4), extract=FakePipeline().extract, model_name="natasha", nlp=nlp, lang="ru")
+    assert report.model == "natasha" and report.bare_spacy.docs_per_s > 0 and report.bare_spacy.errors == 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="worker processes are forked")
+def test_bench_natasha_bare_side_in_several_processes() -> None:
+    report = run_bench(make_articles(6), extract=lambda a: None, model_name="natasha", n_process=2)
+    assert (report.n_process, report.bare_spacy.errors) == (2, 0)
+    assert report.bare_spacy.peak_worker_rss_mb > 0
 
 
 def test_bench_missing_model_names_the_package_to_install() -> None:
@@ -150,7 +178,7 @@ def fake_pipeline_module(monkeypatch: pytest.MonkeyPatch) -> None:
 
     module.Pipeline = Pipeline  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "vigie.pipeline", module)
-    monkeypatch.setattr(bench, "load_spacy", lambda name: spacy.blank("xx"))
+    monkeypatch.setattr(bench, "load_bare", lambda name: spacy.blank("xx"))
 
 
 @pytest.mark.usefixtures("fake_pipeline_module")
@@ -163,7 +191,8 @@ def test_bench_command_prints_the_table_and_the_report_path(tmp_path: Path, lang
     assert f"report: {path}" in result.stdout
     report = BenchReport.model_validate_json(path.read_text(encoding="utf-8"))
     assert (report.documents, report.lang, report.corpus) == (5, lang, f"synthetic {lang}, seed 0")
-    assert report.model == ("fr_core_news_sm" if lang == "fr" else "blank:ru")
+    assert report.model == ("fr_core_news_sm" if lang == "fr" else "natasha")
+    assert f"bare {report.model}" in result.stdout
 
 
 @pytest.mark.usefixtures("fake_pipeline_module")

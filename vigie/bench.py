@@ -1,8 +1,11 @@
-"""Throughput and memory of Vigie's extraction against bare spaCy on the same texts (`vigie bench`).
+"""Throughput and memory of Vigie's extraction against the bare model on the same texts (`vigie bench`).
 
-One run measures both on the same articles, taking turns on slices of the corpus: bare spaCy (`nlp.pipe`
-with the language's model) then Vigie's `extract`. Peak RSS is the process's high-water mark (`ru_maxrss`):
-one process holds both models, so it bounds Vigie's own footprint from above.
+One run measures both on the same articles, taking turns on slices of the corpus: the bare model, then
+Vigie's `extract`. The bare model is the one Vigie's pipeline for the language runs on: the spaCy model
+(`nlp.pipe`), natasha's own pipeline for Russian (razdel segmentation, slovnet morphology, syntax and NER
+through natasha's Doc API), or spaCy's tokenizer alone (`blank:<code>`) for a language without a model.
+Peak RSS is the process's high-water mark (`ru_maxrss`): one process holds both models, so it bounds
+Vigie's own footprint from above.
 """
 
 from __future__ import annotations
@@ -28,12 +31,14 @@ from vigie.records import Article
 logger = logging.getLogger(__name__)
 
 BLANK_PREFIX = "blank:"
-"""A model name such as "blank:ru" means spaCy's tokenizer alone, for languages without a packaged model."""
+"""A model name such as "blank:uk" means spaCy's tokenizer alone, for languages without a packaged model."""
+NATASHA = "natasha"
+"""The model name of natasha's own pipeline, the bare side for languages whose backend is natasha."""
 
 ProgressCallback = Callable[[str, int, int], None]
-"""Called as on_progress(phase, done, total); phase is "bare spaCy" or "Vigie"."""
+"""Called as on_progress(phase, done, total); phase is "bare model" or "Vigie"."""
 
-PHASE_BARE, PHASE_VIGIE = "bare spaCy", "Vigie"
+PHASE_BARE, PHASE_VIGIE = "bare model", "Vigie"
 
 
 class PhaseResult(BaseModel):
@@ -58,18 +63,97 @@ class BenchReport(BaseModel):
 
     created_at: dt.datetime
     lang: str | None
-    model: str = Field(description="The spaCy model of the bare run (blank:<code> for the tokenizer alone).")
+    model: str = Field(description="The bare run: a spaCy model, 'natasha' (natasha's own pipeline) or "
+                                   "blank:<code> (spaCy's tokenizer alone).")
     corpus: str | None = Field(default=None, description="Where the articles came from.")
     documents: int
     words: int = Field(description="Whitespace-separated words in all texts.")
     n_process: int
     vigie: PhaseResult
-    bare_spacy: PhaseResult
-    ratio: float = Field(description="Vigie's docs/s divided by bare spaCy's: 0.25 means four times slower.")
+    bare_spacy: PhaseResult = Field(description="The bare model's figures (the name predates natasha).")
+    ratio: float = Field(description="Vigie's docs/s divided by the bare model's: 0.25 means four times slower.")
     stage_seconds: dict[str, float] = Field(
         default_factory=dict, description="Vigie's seconds per stage during the measured run (one process only)."
     )
     environment: dict[str, str] = Field(default_factory=dict)
+
+
+def load_bare(model_name: str) -> Any:
+    """The bare side of a run: natasha's own pipeline for "natasha", else a spaCy pipeline (`load_spacy`)."""
+    return NatashaPipeline() if model_name == NATASHA else load_spacy(model_name)
+
+
+def bare_model_name(lang: str, backend: str) -> str:
+    """The bare model to compare a language's pipeline with: its spaCy model, natasha's own pipeline, or
+    spaCy's tokenizer alone for a language without a model (backend "none")."""
+    if backend == NATASHA:
+        return NATASHA
+    return f"{BLANK_PREFIX}{lang}" if backend == "none" else backend
+
+
+class NatashaPipeline:
+    """natasha as its users run it, through the Doc API: segment, morphology, syntax, NER.
+
+    natasha's own models and batch sizes, as shipped; numpy's BLAS is held to the thread count Vigie's
+    natasha backend uses, so that both sides run under the same conditions. `pipe` mirrors spaCy's
+    (`n_process` workers forked; they return nothing, only the time counts).
+    """
+
+    def __init__(self) -> None:
+        try:
+            from natasha import (
+                NewsEmbedding,
+                NewsMorphTagger,
+                NewsNERTagger,
+                NewsSyntaxParser,
+                Segmenter,
+            )
+            from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+        except ImportError as err:
+            raise ConfigError(
+                f"natasha's pipeline needs a package that is not installed ({err.name})",
+                hint="install it with: pip install natasha==1.6.0 threadpoolctl==3.8.0",
+            ) from err
+        from vigie.nlp.natasha_backend import BLAS_THREADS
+
+        emb = NewsEmbedding()
+        self.segmenter = Segmenter()
+        self.morph, self.syntax, self.ner = NewsMorphTagger(emb), NewsSyntaxParser(emb), NewsNERTagger(emb)
+        self.threads, self.blas_threads = ThreadpoolController(), BLAS_THREADS
+        self.lang, self.pipe_names = "ru", ["segment", "morph", "syntax", "ner"]
+
+    def __call__(self, text: str) -> Any:
+        from natasha import Doc
+
+        with self.threads.limit(limits=self.blas_threads, user_api="blas"):
+            doc = Doc(text)
+            doc.segment(self.segmenter)
+            doc.tag_morph(self.morph)
+            doc.parse_syntax(self.syntax)
+            doc.tag_ner(self.ner)
+        return doc
+
+    def pipe(self, texts: Iterable[str], n_process: int = 1, batch_size: int = 0) -> Iterator[Any]:
+        """Each text through the pipeline; `batch_size` is spaCy's and unused (natasha batches sentences)."""
+        if n_process == 1:
+            for text in texts:
+                yield self(text)
+            return
+        global _worker_natasha
+        _worker_natasha = self
+        try:
+            with multiprocessing.get_context("fork").Pool(n_process) as pool:
+                yield from pool.imap(_natasha_in_worker, texts, chunksize=4)
+        finally:
+            _worker_natasha = None
+
+
+_worker_natasha: NatashaPipeline | None = None
+
+
+def _natasha_in_worker(text: str) -> None:
+    assert _worker_natasha is not None
+    _worker_natasha(text)
 
 
 def load_spacy(model_name: str) -> Any:
@@ -106,10 +190,10 @@ def run_bench(
     warmup: int = 1,
     on_progress: ProgressCallback | None = None,
 ) -> BenchReport:
-    """Time bare spaCy, then `extract`, on the same articles and report both.
+    """Time the bare model, then `extract`, on the same articles and report both.
 
     `stage_times` returns Vigie's cumulative seconds per stage; the report keeps what the measured run
-    added. `nlp` replaces `load_spacy(model_name)` (tests pass a blank pipeline). The first `warmup`
+    added. `nlp` replaces `load_bare(model_name)` (tests pass a blank pipeline). The first `warmup`
     articles go through each side once untimed, so lazy loading is not counted as throughput.
     """
     if not articles:
@@ -119,7 +203,7 @@ def run_bench(
     texts = [a.text for a in articles]
     words = sum(len(t.split()) for t in texts)
     created_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    nlp = load_spacy(model_name) if nlp is None else nlp
+    nlp = load_bare(model_name) if nlp is None else nlp
     for text in texts[:warmup]:
         nlp(text)
     for article in articles[:warmup]:

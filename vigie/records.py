@@ -145,6 +145,9 @@ class EventQuery(Record):
     flag: str | None = None
     min_confidence: float | None = None
     text: str | None = Field(default=None, description="Full-text search over evidence.")
+    actor: str | None = Field(
+        default=None, description="An actor of the event, source or target: its canonical name or its words as written."
+    )
     bbox: tuple[float, float, float, float] | None = Field(
         default=None,
         description="West, south, east, north in degrees; events with coordinates inside (a west edge east of "

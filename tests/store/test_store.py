@@ -324,6 +324,7 @@ def test_store_flags_and_columns_are_queryable_in_sql(
     assert run_sql(store_url, "SELECT version, name FROM schema_migrations ORDER BY version") == [
         (1, "initial"),
         (2, "tokens"),
+        (3, "actors_indexes"),
     ]
 
 
@@ -331,7 +332,7 @@ def test_store_reopens_without_migrating_again(store_url: str, save: Saver, make
     save(make_event())
     with open_store(store_url, create=False) as reopened:
         assert reopened.counts() == {"documents": 1, "events": 1}
-    assert run_sql(store_url, "SELECT count(*) FROM schema_migrations") == [(2,)]
+    assert run_sql(store_url, "SELECT count(*) FROM schema_migrations") == [(3,)]
 
 
 def test_open_store_refuses_a_newer_schema(store_url: str) -> None:
@@ -348,3 +349,55 @@ def test_store_saves_thousands_of_events_per_second(store: Store, save: Saver, m
     elapsed = time.perf_counter() - started
     assert store.counts()["events"] == 5000
     assert elapsed < 2.5, f"5000 events took {elapsed:.2f}s"
+
+
+# -- actors, bulk load -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("actor", "expected"),
+    [
+        ("police", ["b-police"]),  # as written
+        ("KAZ-POLICE", ["b-police"]),  # canonical name
+        ("kaz-police", ["b-police"]),  # case ignored
+        ("manifestants", ["a-protesters", "b-police"]),  # a source of one, a target of the other
+        ("gouvernement", []),
+    ],
+)
+def test_store_filters_by_actor(
+    store: Store, save: Saver, make_event: Builder, actor: str, expected: list[str]
+) -> None:
+    protesters = {"text": "manifestants", "kind": "protesters"}
+    police = {"text": "police", "canonical": "KAZ-POLICE", "kind": "police"}
+    save(
+        make_event(id="a-protesters", actors={"source": [protesters]}),
+        make_event(id="b-police", date="2022-01-06", actors={"source": [police], "target": [protesters]}),
+    )
+    assert ids(store, actor=actor) == expected
+    assert store.stats(EventQuery(actor=actor)).total == len(expected)
+
+
+def test_store_save_many_saves_each_document_once(
+    store: Store, make_summary: Callable[..., DocumentSummary], make_event: Builder, sample_text: str
+) -> None:
+    items = [
+        (make_summary(doc_id=f"doc-{n}", content_hash=f"hash-{n}"), sample_text,
+         [make_event(id=f"e-{n}-{k}", doc_id=f"doc-{n}", flags=["hedge"]) for k in range(3)])
+        for n in range(5)
+    ]  # fmt: skip
+    assert store.save_many(items) == 5
+    assert store.save_many(items[:2]) == 0  # same hashes: nothing new
+    assert store.counts() == {"documents": 5, "events": 15}
+    assert len(ids(store, flag="hedge", actor="manifestants")) == 15
+
+
+def test_store_migration_3_indexes_actors_of_existing_events(
+    store_url: str, save: Saver, make_full_event: Builder
+) -> None:
+    save(make_full_event())
+    # Back to schema version 2, as a store written by an older Vigie would be.
+    run_sql(store_url, "DROP TABLE event_actors")
+    run_sql(store_url, "DELETE FROM schema_migrations WHERE version = 3")
+    with open_store(store_url) as reopened:
+        assert [e.id for e in reopened.events(EventQuery(actor="kaz-gov"))] == [make_full_event().id]
+        assert [e.id for e in reopened.events(EventQuery(actor="Manifestants"))] == [make_full_event().id]

@@ -62,4 +62,4 @@ def main() -> None:
 
 
 # Sub-commands register themselves on `cli` when imported.
-from vigie.cli import batch, bench, evaluate, geo, ingest, query, serve  # noqa: E402, F401
+from vigie.cli import batch, bench, evaluate, geo, ingest, query, serve, transfer  # noqa: E402, F401

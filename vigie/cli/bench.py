@@ -1,4 +1,4 @@
-"""vigie bench: Vigie's throughput and memory beside bare spaCy's, on a synthetic or given corpus."""
+"""vigie bench: Vigie's throughput and memory beside the bare model's, on a synthetic or given corpus."""
 
 from __future__ import annotations
 
@@ -21,12 +21,10 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from vigie.bench import BLANK_PREFIX, BenchReport, run_bench, write_report
-from vigie.cli import cli
+from vigie.bench import BenchReport, bare_model_name, run_bench, write_report
+from vigie.cli import cli, db_option
 from vigie.errors import InputError
 from vigie.records import Article
-
-MODEL_FREE_BACKENDS = ("none", "natasha")
 
 
 @cli.command()
@@ -48,19 +46,45 @@ MODEL_FREE_BACKENDS = ("none", "natasha")
 )
 @click.option("--n-process", default=1, show_default=True, type=click.IntRange(min=1), help="Worker processes.")
 @click.option("--quiet", is_flag=True, help="No progress display.")
-def bench(lang: str, docs: int, seed: int, corpus_path: Path | None, out: Path, n_process: int, quiet: bool) -> None:
-    """Measure documents/s, words/s and peak memory of Vigie against bare spaCy on the same texts.
+@click.option("--store", "store_bench", is_flag=True, help="Benchmark the event store instead (needs an empty --db).")
+@click.option(
+    "--events",
+    default=1_000_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="With --store: synthetic events to load.",
+)
+@db_option
+def bench(
+    lang: str,
+    docs: int,
+    seed: int,
+    corpus_path: Path | None,
+    out: Path,
+    n_process: int,
+    quiet: bool,
+    store_bench: bool,
+    events: int,
+    db: str | None,
+) -> None:
+    """Measure documents/s, words/s and peak memory of Vigie against the bare model on the same texts (the
+    language's spaCy model, natasha's own pipeline for Russian, spaCy's tokenizer where there is no model);
+    with --store, the event store's bulk load (events/s) and the p50/p95 latency of five typical queries.
 
     Example: vigie bench --lang fr --docs 2000
+
+    Example: vigie bench --store --events 1000000 --db /tmp/bench.db
     """
+    if store_bench:
+        _bench_store(db, events, seed, out, quiet)
+        return
     from vigie.lang.loader import load_language
     from vigie.pipeline import Pipeline
 
     err = Console(stderr=True)
     articles, corpus = _load_articles(lang, docs, seed, corpus_path)
     pipeline = Pipeline.for_language(lang)
-    backend = load_language(lang).backend
-    model = f"{BLANK_PREFIX}{lang}" if backend in MODEL_FREE_BACKENDS else backend
+    model = bare_model_name(lang, load_language(lang).backend)
     with Progress(
         TextColumn("{task.description:>10}"),
         BarColumn(),
@@ -95,6 +119,37 @@ def bench(lang: str, docs: int, seed: int, corpus_path: Path | None, out: Path, 
     if report.vigie.errors:
         click.echo(f"{report.vigie.errors} documents failed; see the log above", err=True)
         raise SystemExit(1)
+
+
+def _bench_store(db: str | None, events: int, seed: int, out: Path, quiet: bool) -> None:
+    from vigie.store_bench import run_store_bench, write_store_report
+
+    if db is None:
+        raise InputError("vigie bench --store needs --db", hint="a new SQLite file or an empty PostgreSQL database")
+    with Progress(
+        TextColumn("{task.description:>10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=quiet or not sys.stderr.isatty(),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("loading", total=events)
+        report = run_store_bench(db, events, seed, on_progress=lambda n: progress.update(task, completed=n))
+    path = write_store_report(report, out)
+    table = Table(
+        title=f"{report.backend}: {report.events:,} events in {report.documents:,} documents, "
+        f"loaded at {report.load_events_per_s:,.0f} events/s ({report.load_seconds:,.1f} s in the store)",
+        title_justify="left",
+    )
+    for column in ("query (one page of 100)", "p50 ms", "p95 ms", "mean hits"):
+        table.add_column(column, justify="left" if column.startswith("query") else "right")
+    for query in report.queries:
+        table.add_row(query.name, f"{query.p50_ms:.1f}", f"{query.p95_ms:.1f}", f"{query.mean_hits:.0f}")
+    Console().print(table)
+    click.echo(f"report: {path}")
 
 
 class _SpeedColumn(ProgressColumn):
@@ -133,7 +188,7 @@ def render_report(report: BenchReport) -> Table:
     )
     table.add_column("")
     table.add_column("Vigie", justify="right")
-    table.add_column(f"bare spaCy ({report.model})", justify="right")
+    table.add_column(f"bare {report.model}", justify="right")
     vigie, bare = report.vigie, report.bare_spacy
     table.add_row("documents/s", f"{vigie.docs_per_s:,.1f}", f"{bare.docs_per_s:,.1f}")
     table.add_row("words/s", f"{vigie.words_per_s:,.0f}", f"{bare.words_per_s:,.0f}")

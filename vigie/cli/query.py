@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
 import click
 from rich.console import Console
 
 from vigie.cli import cli, db_option, default_db
-from vigie.errors import VigieError
-from vigie.exports import DOCUMENT_FORMATS, FORMATS
+from vigie.errors import InputError, VigieError
+from vigie.exports import BINARY_FORMATS, DOCUMENT_AWARE_FORMATS, DOCUMENT_FORMATS, FORMATS
 from vigie.exports.table import event_detail
 from vigie.records import EventQuery
 from vigie.store import MIN_ID_PREFIX, Store, open_store
@@ -39,6 +42,7 @@ def _day(value: dt.datetime | None) -> dt.date | None:
     "--min-confidence", type=click.FloatRange(0.0, 1.0), metavar="X", help="Only events at least this sure."
 )
 @click.option("--search", metavar="TEXT", help="Words that must all be in the evidence (accents ignored).")
+@click.option("--actor", metavar="NAME", help="Only events with this actor (canonical name or as written).")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N events.")
 @click.option(
     "--format",
@@ -46,7 +50,14 @@ def _day(value: dt.datetime | None) -> dt.date | None:
     type=click.Choice(sorted(FORMATS)),
     default="table",
     show_default=True,
-    help="Output format; jsonl is what `vigie eval` and the scorer read.",
+    help="Output format; jsonl is what `vigie eval` and the scorer read; parquet needs --output.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write to FILE instead of standard output.",
 )
 @db_option
 def events(
@@ -59,14 +70,20 @@ def events(
     flag: str | None,
     min_confidence: float | None,
     search: str | None,
+    actor: str | None,
     limit: int | None,
     fmt: str,
+    output: Path | None,
     db: str | None,
 ) -> None:
     """List stored events, by date then id (undated last).
 
     Example: vigie events --type PROTEST --country KZ --since 2022-01-01 --format jsonl
+
+    Example: vigie events --format acled --output events.csv
     """
+    if fmt in BINARY_FORMATS and output is None:
+        raise InputError(f"--format {fmt} writes a binary file", hint="add --output FILE")
     query = EventQuery(
         type=type_,
         since=_day(since),
@@ -77,14 +94,29 @@ def events(
         flag=flag,
         min_confidence=min_confidence,
         text=search,
+        actor=actor,
         limit=limit,
     )
+    writer: Callable[..., int] = FORMATS[fmt]
     with _open(db) as store:
         found = store.events(query)
-    if fmt == "table" and not found:
+        if fmt in DOCUMENT_AWARE_FORMATS:
+            summaries = {doc_id: store.get_document(doc_id) for doc_id in {e.doc_id for e in found}}
+            documents = {doc_id: doc for doc_id, doc in summaries.items() if doc is not None}
+            writer = functools.partial(writer, documents=documents)
+    if fmt == "table" and not found and output is None:
         click.echo("no events match", err=True)
         return
-    FORMATS[fmt](found, sys.stdout)
+    if output is None:
+        writer(found, sys.stdout)
+        return
+    if fmt in BINARY_FORMATS:
+        with output.open("wb") as binary:
+            count = writer(found, binary)
+    else:
+        with output.open("w", encoding="utf-8", newline="") as text:
+            count = writer(found, text)
+    click.echo(f"{count} rows written to {output}", err=True)
 
 
 @cli.command()

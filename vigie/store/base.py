@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Protocol, runtime_checkable
 
@@ -21,6 +22,10 @@ class Store(Protocol):
 
     def save(self, summary: DocumentSummary, text: str, events: list[EventRecord]) -> None:
         """Store a document and its events atomically; a document already stored (same hash) is left as is."""
+        ...
+
+    def save_many(self, items: Sequence[tuple[DocumentSummary, str, list[EventRecord]]]) -> int:
+        """Save many (summary, text, events) at once, each as save() would (bulk load); return how many were new."""
         ...
 
     def events(self, query: EventQuery) -> list[EventRecord]:

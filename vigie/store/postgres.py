@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -18,6 +18,7 @@ from vigie.records import DocumentSummary, EventQuery, EventRecord, EventStats
 from vigie.store import redact_url
 from vigie.store.base import MIN_ID_PREFIX
 from vigie.store.migrate import migrate_postgres, pg_applied_versions
+from vigie.store.sqlite import SaveItem, actor_rows
 from vigie.store.sqlite import event_row as sqlite_event_row
 
 logger = logging.getLogger(__name__)
@@ -29,10 +30,6 @@ _DOCUMENT_FIELDS = (
     "outcome", "reason", "event_count", "ingested_at",
 )  # fmt: skip
 _DOCUMENT_COLUMNS = ", ".join(_DOCUMENT_FIELDS)
-_INSERT_DOCUMENT = (
-    f"INSERT INTO documents ({_DOCUMENT_COLUMNS}, text)"
-    f" VALUES ({', '.join(f'%({name})s' for name in (*_DOCUMENT_FIELDS, 'text'))})"
-)
 _EVENT_COLUMNS = (
     "id", "doc_id", "type", "mode", "date", "date_end", "date_precision", "date_text", "place", "country",
     "admin1", "lat", "lon", "source_actors", "target_actors", "status", "attributed_to", "confidence", "lang",
@@ -41,6 +38,11 @@ _EVENT_COLUMNS = (
 # COPY is the batched insert here: about twice as fast as executemany for thousands of events.
 _COPY_EVENTS = f"COPY events ({', '.join(_EVENT_COLUMNS)}) FROM STDIN"
 _COPY_FLAGS = "COPY event_flags (event_id, flag) FROM STDIN"
+_COPY_ACTORS = "COPY event_actors (name, event_id, role) FROM STDIN"
+_COPY_DOCUMENTS = f"COPY documents ({_DOCUMENT_COLUMNS}, text) FROM STDIN"
+_LOCKED = (("doc", "doc_id"), ("hash", "content_hash"))
+#: Documents a bulk-load transaction holds advisory locks for (two each): well inside the server's lock table.
+BULK_DOCUMENTS = 500
 
 #: Configurations a search word is tried in: any of them matching is enough (see events_search in 0001).
 SEARCH_CONFIGS = ("vigie_french", "vigie_english", "vigie_russian", "vigie_simple")
@@ -131,44 +133,59 @@ class PostgresStore:
         return bool(self._query("SELECT 1 FROM documents WHERE content_hash = %s", (content_hash,)))
 
     def save(self, summary: DocumentSummary, text: str, events: list[EventRecord]) -> None:
-        stray = sorted({e.doc_id for e in events} - {summary.doc_id})
-        if stray:
-            raise StoreError(f"events of document {stray[0]!r} saved with document {summary.doc_id!r}")
-        document = {key: strip_nul(value) for key, value in summary.model_dump().items()}
-        document["event_count"] = len(events)
-        document["ingested_at"] = document["ingested_at"] or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        document["text"] = strip_nul(text)
-        flags = [(strip_nul(e.id), strip_nul(flag)) for e in events for flag in dict.fromkeys(e.flags)]
+        self._save_batch([(summary, text, events)])
+        logger.debug("document saved", extra={"doc_id": summary.doc_id, "events": len(events)})
+
+    def save_many(self, items: Sequence[SaveItem]) -> int:
+        """Save several documents with their events, BULK_DOCUMENTS a transaction (bulk load); return how many
+        were new. Each is saved as save() would: a document already stored (same hash) is left as is."""
+        return sum(self._save_batch(items[i : i + BULK_DOCUMENTS]) for i in range(0, len(items), BULK_DOCUMENTS))
+
+    def _save_batch(self, items: Sequence[SaveItem]) -> int:
+        prepared = [_prepare(summary, text, events) for summary, text, events in items]
+        names = ", ".join(repr(summary.doc_id) for summary, _, _ in items[:3]) + (", …" if len(items) > 3 else "")
         with self._lock:
             try:
                 with self._conn.transaction(), self._conn.cursor() as cur:
                     # Writers of the same document (same id or same content) take turns, as SQLite's write lock
                     # makes them: the check below then sees what the other committed.
-                    for key in lock_keys("doc:" + summary.doc_id, "hash:" + summary.content_hash):
-                        cur.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
-                    cur.execute("SELECT 1 FROM documents WHERE content_hash = %s", (document["content_hash"],))
-                    if cur.fetchone():
-                        return
+                    keys = lock_keys(*(f"{kind}:{d[field]}" for d, _ in prepared for kind, field in _LOCKED))
+                    cur.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", (keys,))
+                    hashes = [d["content_hash"] for d, _ in prepared]
+                    cur.execute("SELECT content_hash FROM documents WHERE content_hash = ANY(%s)", (hashes,))
+                    stored = {row[0] for row in cur.fetchall()}
+                    fresh: dict[str, tuple[dict[str, Any], list[EventRecord]]] = {}
+                    for document, events in prepared:
+                        if document["content_hash"] not in stored:
+                            stored.add(document["content_hash"])
+                            fresh[document["doc_id"]] = (document, events)  # a later version of a doc_id wins
+                    if not fresh:
+                        return 0
                     # Same doc_id, new content (an edited article): the new version replaces the old one.
-                    cur.execute("DELETE FROM documents WHERE doc_id = %s", (document["doc_id"],))
-                    cur.execute(_INSERT_DOCUMENT, document)
+                    cur.execute("DELETE FROM documents WHERE doc_id = ANY(%s)", (list(fresh),))
+                    with cur.copy(_COPY_DOCUMENTS) as copy:
+                        for document, _ in fresh.values():
+                            copy.write_row([document[name] for name in (*_DOCUMENT_FIELDS, "text")])
+                    events = [e for _, batch in fresh.values() for e in batch]
                     with cur.copy(_COPY_EVENTS) as copy:
                         for event in events:
                             copy.write_row(event_row(event))
                     with cur.copy(_COPY_FLAGS) as copy:
-                        for flag in flags:
+                        for flag in _flag_rows(events):
                             copy.write_row(flag)
+                    with cur.copy(_COPY_ACTORS) as copy:
+                        for actor in events:
+                            for row in actor_rows(actor):
+                                copy.write_row(tuple(strip_nul(v) for v in row))
+                    return len(fresh)
             except psycopg.errors.IntegrityError as err:
                 raise StoreError(
-                    f"document {summary.doc_id!r} not saved: {describe(err)}",
+                    f"document {names} not saved: {describe(err)}",
                     where=self.where,
                     hint="event ids must be unique across the store",
                 ) from err
             except psycopg.Error as err:
-                raise StoreError(
-                    f"document {summary.doc_id!r} not saved: {describe(err)}", where=self.where
-                ) from err
-        logger.debug("document saved", extra={"doc_id": summary.doc_id, "events": len(events)})
+                raise StoreError(f"document {names} not saved: {describe(err)}", where=self.where) from err
 
     # -- reading ------------------------------------------------------------------------------------------
 
@@ -198,6 +215,9 @@ class PostgresStore:
         if query.flag is not None:
             where.append("EXISTS (SELECT 1 FROM event_flags f WHERE f.event_id = e.id AND f.flag = %s)")
             params.append(query.flag)
+        if query.actor is not None:
+            where.append("e.id IN (SELECT a.event_id FROM event_actors a WHERE lower(a.name) = lower(%s))")
+            params.append(query.actor.strip())
         for word in (query.text or "").split():
             # Every word must match, as a phrase of its tokens, stemmed in some language or as written; a word
             # with no searchable token (punctuation only) matches nothing, as in SQLite.
@@ -225,7 +245,9 @@ class PostgresStore:
         sql = "SELECT e.record::text FROM events e"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY e.date IS NULL, e.date, e.id"
+        # With a date bound no row has a NULL date: the plain order lets the (date, id) index give rows in order.
+        dated = query.since is not None or query.until is not None
+        sql += " ORDER BY e.date, e.id" if dated else " ORDER BY e.date IS NULL, e.date, e.id"
         if query.limit is not None:
             sql += " LIMIT %s"
             params.append(query.limit)
@@ -297,6 +319,11 @@ class PostgresStore:
     def has_tokens(self) -> bool:
         return bool(self._query("SELECT 1 FROM api_tokens LIMIT 1"))
 
+    def analyze(self) -> None:
+        """Refresh the query planner's statistics (after a bulk load)."""
+        with self._lock:
+            self._conn.execute("ANALYZE")
+
     def schema_versions(self) -> list[dict[str, Any]]:
         """The migrations applied to this store, oldest first."""
         rows = self._query("SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
@@ -321,6 +348,26 @@ class PostgresStore:
 
     def __repr__(self) -> str:
         return f"PostgresStore({self.where!r})"
+
+
+def _prepare(
+    summary: DocumentSummary, text: str, events: list[EventRecord]
+) -> tuple[dict[str, Any], list[EventRecord]]:
+    """The `documents` row of a save (NUL characters removed, event count and ingestion time filled in)."""
+    stray = sorted({e.doc_id for e in events} - {summary.doc_id})
+    if stray:
+        raise StoreError(f"events of document {stray[0]!r} saved with document {summary.doc_id!r}")
+    document = {key: strip_nul(value) for key, value in summary.model_dump().items()}
+    document["event_count"] = len(events)
+    document["ingested_at"] = document["ingested_at"] or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    document["text"] = strip_nul(text)
+    return document, events
+
+
+def _flag_rows(events: list[EventRecord]) -> Iterator[tuple[str, str]]:
+    for event in events:
+        for flag in dict.fromkeys(event.flags):
+            yield strip_nul(event.id), strip_nul(flag)
 
 
 def _summary(row: tuple[Any, ...]) -> DocumentSummary:

@@ -25,6 +25,7 @@ BUSY_TIMEOUT_MS = 30_000  # a batch writer may hold the lock for a big document;
 # SQLite answers "database is locked" at once, without waiting the busy timeout, in a few cases (a WAL
 # recovery or journal-mode change under way in another process): such a transaction is retried from scratch.
 LOCKED_RETRIES = 8
+CACHE_KIB = 64 * 1024
 
 T = TypeVar("T")
 
@@ -69,6 +70,22 @@ def event_row(event: EventRecord) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
+def actor_rows(event: EventRecord) -> list[tuple[str, str, str]]:
+    """The `event_actors` rows of an event: (name, event id, role) for each actor's canonical name and words as
+    written, each name once a role (case folded)."""
+    rows: dict[tuple[str, str], tuple[str, str, str]] = {}
+    for role in ("source", "target"):
+        for actor in getattr(event.actors, role):
+            for name in (actor.text, actor.canonical):
+                if name and (name.casefold(), role) not in rows:
+                    rows[(name.casefold(), role)] = (name, event.id, role)
+    return list(rows.values())
+
+
+#: One document to save: its summary, its text and its events, as save() takes them.
+SaveItem = tuple[DocumentSummary, str, list[EventRecord]]
+
+
 def fts_phrase(text: str) -> str:
     """An FTS5 query matching every word of `text`, with FTS syntax (quotes, AND, *, :) taken literally."""
     words = text.split()
@@ -95,6 +112,20 @@ def retry_locked(action: Callable[[], T], *, where: str) -> T:
             logger.info("database locked, retrying", extra={"db": where, "attempt": attempt + 1, "pause_s": pause})
             time.sleep(pause)
     raise AssertionError("unreachable")
+
+
+def _prepare(
+    summary: DocumentSummary, text: str, events: list[EventRecord]
+) -> tuple[dict[str, Any], list[EventRecord]]:
+    """The `documents` row of a save (event count and ingestion time filled in), and its events."""
+    stray = sorted({e.doc_id for e in events} - {summary.doc_id})
+    if stray:
+        raise StoreError(f"events of document {stray[0]!r} saved with document {summary.doc_id!r}")
+    document = summary.model_dump(mode="json")
+    document["event_count"] = len(events)
+    document["ingested_at"] = summary.ingested_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    document["text"] = text
+    return document, events
 
 
 def _summary(row: sqlite3.Row) -> DocumentSummary:
@@ -127,6 +158,9 @@ class SQLiteStore:
             if not in_memory:
                 retry_locked(lambda: self._conn.execute("PRAGMA journal_mode = WAL"), where=path)
                 self._conn.execute("PRAGMA synchronous = NORMAL")  # durable enough under WAL, much faster
+            # 64 MiB of page cache instead of 2: a million-event store's indexes stay in memory while loading and
+            # querying (the cache is per connection and allocated as used).
+            self._conn.execute(f"PRAGMA cache_size = -{CACHE_KIB:d}")
             self.schema_version = retry_locked(lambda: migrate_sqlite(self._conn, path), where=path)
         except sqlite3.DatabaseError as err:
             raise StoreError(
@@ -162,39 +196,51 @@ class SQLiteStore:
         return bool(self._query("SELECT 1 FROM documents WHERE content_hash = ?", (content_hash,)))
 
     def save(self, summary: DocumentSummary, text: str, events: list[EventRecord]) -> None:
-        stray = sorted({e.doc_id for e in events} - {summary.doc_id})
-        if stray:
-            raise StoreError(f"events of document {stray[0]!r} saved with document {summary.doc_id!r}")
-        document = summary.model_dump(mode="json")
-        document["event_count"] = len(events)
-        document["ingested_at"] = summary.ingested_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        document["text"] = text
-        flags = [(e.id, flag) for e in events for flag in dict.fromkeys(e.flags)]
+        self.save_many([(summary, text, events)])
+        logger.debug("document saved", extra={"doc_id": summary.doc_id, "events": len(events)})
 
-        def write() -> None:
+    def save_many(self, items: Sequence[SaveItem]) -> int:
+        """Save several documents with their events in one transaction (bulk load); return how many were new.
+
+        Each is saved as save() would: a document already stored (same hash) is left as is.
+        """
+        prepared = [_prepare(summary, text, events) for summary, text, events in items]
+
+        def write() -> int:
+            saved = 0
             with self._transaction() as conn:
-                # Checked under the write lock: two workers saving the same article store it once.
-                if conn.execute(
-                    "SELECT 1 FROM documents WHERE content_hash = ?", (summary.content_hash,)
-                ).fetchone():
-                    return
-                # Same doc_id, new content (an edited article): the new version replaces the old one.
-                conn.execute("DELETE FROM documents WHERE doc_id = ?", (summary.doc_id,))
-                conn.execute(_INSERT_DOCUMENT, document)
-                conn.executemany(_INSERT_EVENT, [event_row(e) for e in events])
-                conn.executemany("INSERT INTO event_flags (event_id, flag) VALUES (?, ?)", flags)
+                for document, events in prepared:
+                    # Checked under the write lock: two workers saving the same article store it once.
+                    if conn.execute(
+                        "SELECT 1 FROM documents WHERE content_hash = ?", (document["content_hash"],)
+                    ).fetchone():
+                        continue
+                    # Same doc_id, new content (an edited article): the new version replaces the old one.
+                    conn.execute("DELETE FROM documents WHERE doc_id = ?", (document["doc_id"],))
+                    conn.execute(_INSERT_DOCUMENT, document)
+                    conn.executemany(_INSERT_EVENT, [event_row(e) for e in events])
+                    conn.executemany(
+                        "INSERT INTO event_flags (event_id, flag) VALUES (?, ?)",
+                        [(e.id, flag) for e in events for flag in dict.fromkeys(e.flags)],
+                    )
+                    conn.executemany(
+                        "INSERT INTO event_actors (name, event_id, role) VALUES (?, ?, ?)",
+                        [row for e in events for row in actor_rows(e)],
+                    )
+                    saved += 1
+            return saved
 
+        names = ", ".join(repr(summary.doc_id) for summary, _, _ in items[:3]) + (", …" if len(items) > 3 else "")
         try:
-            retry_locked(write, where=self.path)
+            return retry_locked(write, where=self.path)
         except sqlite3.IntegrityError as err:
             raise StoreError(
-                f"document {summary.doc_id!r} not saved: {err}",
+                f"document {names} not saved: {err}",
                 where=self.path,
                 hint="event ids must be unique across the store",
             ) from err
         except sqlite3.Error as err:
-            raise StoreError(f"document {summary.doc_id!r} not saved: {err}", where=self.path) from err
-        logger.debug("document saved", extra={"doc_id": summary.doc_id, "events": len(events)})
+            raise StoreError(f"document {names} not saved: {err}", where=self.path) from err
 
     # -- reading ------------------------------------------------------------------------------------------
 
@@ -220,6 +266,9 @@ class SQLiteStore:
         if query.flag is not None:
             where.append("EXISTS (SELECT 1 FROM event_flags f WHERE f.event_id = e.id AND f.flag = ?)")
             params.append(query.flag)
+        if query.actor is not None:
+            where.append("e.id IN (SELECT a.event_id FROM event_actors a WHERE a.name = ?)")
+            params.append(query.actor.strip())
         if query.text is not None and query.text.strip():
             where.append("e.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)")
             params.append(fts_phrase(query.text))
@@ -242,12 +291,18 @@ class SQLiteStore:
             else:
                 where.append("(e.date IS NULL OR e.date > ? OR (e.date = ? AND e.id > ?))")
                 params.extend([query.after.date, query.after.date, query.after.id])
-        sql = "SELECT e.record FROM events e"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY e.date IS NULL, e.date, e.id"
-        if query.limit is not None:
-            sql += " LIMIT ?"
+        condition = " WHERE " + " AND ".join(where) if where else ""
+        # With a date bound no row has a NULL date: the plain order lets the (date, id) index give rows in order.
+        dated = query.since is not None or query.until is not None
+        order = " ORDER BY e.date, e.id" if dated else " ORDER BY e.date IS NULL, e.date, e.id"
+        if query.limit is None:
+            sql = f"SELECT e.record FROM events e{condition}{order}"
+        else:
+            # A page: sort the matching rows' keys, then read the records of the page only (not of every match).
+            sql = (
+                f"SELECT e.record FROM events e WHERE e.rowid IN (SELECT e.rowid FROM events e{condition}{order}"
+                f" LIMIT ?){order}"
+            )
             params.append(query.limit)
         return [EventRecord.model_validate_json(row["record"]) for row in self._query(sql, params)]
 
@@ -333,6 +388,11 @@ class SQLiteStore:
         if not name.isidentifier():
             raise StoreError(f"not a pragma name: {name!r}")
         return self._query(f"PRAGMA {name}")[0][0]
+
+    def analyze(self) -> None:
+        """Refresh the query planner's statistics (after a bulk load)."""
+        with self._lock:
+            self._conn.execute("ANALYZE")
 
     def schema_versions(self) -> list[dict[str, Any]]:
         """The migrations applied to this store, oldest first."""
