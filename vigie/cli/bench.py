@@ -54,6 +54,8 @@ from vigie.records import Article
     type=click.IntRange(min=1),
     help="With --store: synthetic events to load.",
 )
+@click.option("--geo", "geo_bench", is_flag=True,
+              help="Benchmark the geoparser instead: gazetteer load, both `vigie geo` modes, resolutions/s.")
 @db_option
 def bench(
     lang: str,
@@ -65,6 +67,7 @@ def bench(
     quiet: bool,
     store_bench: bool,
     events: int,
+    geo_bench: bool,
     db: str | None,
 ) -> None:
     """Measure documents/s, words/s and peak memory of Vigie against the bare model on the same texts (the
@@ -74,7 +77,13 @@ def bench(
     Example: vigie bench --lang fr --docs 2000
 
     Example: vigie bench --store --events 1000000 --db /tmp/bench.db
+
+    Example: vigie bench --geo --docs 500
     """
+    if geo_bench:  # English unless --lang says otherwise (the issue's figures are on English news)
+        explicit = click.get_current_context().get_parameter_source("lang") != click.core.ParameterSource.DEFAULT
+        _bench_geo(lang if explicit else "en", docs, seed, corpus_path, out)
+        return
     if store_bench:
         _bench_store(db, events, seed, out, quiet)
         return
@@ -149,6 +158,16 @@ def _bench_store(db: str | None, events: int, seed: int, out: Path, quiet: bool)
     for query in report.queries:
         table.add_row(query.name, f"{query.p50_ms:.1f}", f"{query.p95_ms:.1f}", f"{query.mean_hits:.0f}")
     Console().print(table)
+    click.echo(f"report: {path}")
+
+
+def _bench_geo(lang: str, docs: int, seed: int, corpus_path: Path | None, out: Path) -> None:
+    from vigie.geo.bench import format_geo_report, run_geo_bench, write_geo_report
+
+    articles, corpus = _load_articles(lang, docs, seed, corpus_path)
+    report = run_geo_bench(articles, corpus=corpus)
+    path = write_geo_report(report, out)
+    click.echo(format_geo_report(report))
     click.echo(f"report: {path}")
 
 
