@@ -245,8 +245,13 @@ def run_bench(
 
 def write_report(report: BenchReport, out_dir: Path = Path("bench/results")) -> Path:
     """Write the report as JSON in `out_dir` under a timestamped name, never over an older one; its path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{report.created_at:%Y%m%dT%H%M%SZ}-{report.lang or 'all'}-{report.documents}"
+    return write_json_report(report, stem, out_dir)
+
+
+def write_json_report(report: BaseModel, stem: str, out_dir: Path) -> Path:
+    """Write any benchmark report as `out_dir/<stem>.json` (or `<stem>-N.json`, never over an older one)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
     for attempt in range(1, 1000):
         path = out_dir / (f"{stem}.json" if attempt == 1 else f"{stem}-{attempt}.json")
         try:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from vigie.bench import write_json_report
 from vigie.errors import InputError
 from vigie.records import Article
 
@@ -167,17 +168,7 @@ def run_geo_bench(
 
 def write_geo_report(report: GeoBenchReport, out_dir: Path = Path("bench/results")) -> Path:
     """Write the report as JSON in `out_dir` under a timestamped name, never over an older one; its path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"{report.created_at:%Y%m%dT%H%M%SZ}-geo-{report.documents}"
-    for attempt in range(1, 1000):
-        path = out_dir / (f"{stem}.json" if attempt == 1 else f"{stem}-{attempt}.json")
-        try:
-            with path.open("x", encoding="utf-8") as out:
-                out.write(report.model_dump_json(indent=2) + "\n")
-            return path
-        except FileExistsError:
-            continue
-    raise InputError(f"too many reports named {stem}", where=str(out_dir))
+    return write_json_report(report, f"{report.created_at:%Y%m%dT%H%M%SZ}-geo-{report.documents}", out_dir)
 
 
 def format_geo_report(report: GeoBenchReport) -> str:
