@@ -66,6 +66,9 @@ def _countries_named(m: Mention) -> set[str]:
     return {c.entry.country for c in m.candidates if c.entry.precision == "country" and c.entry.country}
 
 
+ORG_CITY_POPULATION = 100_000
+
+
 class MentionFinder:
     """Finds place mentions; holds the gazetteer, the language rules and the alias resolutions."""
 
@@ -224,7 +227,16 @@ class MentionFinder:
                 elif ent.label == "ORG":
                     # "Banque nationale du Kazakhstan": not a place, but the document is about Kazakhstan.
                     # A country alone tagged ORG ("la Russie a répondu") is still the country.
-                    verdict = "country" if exact and has_country else "org"
+                    # Small models tag big cities ORG ("protests in Sfax"); an exact span that no alias
+                    # table knows as an actor and that names a large city stays a place.
+                    big_city = any(c.entry.precision == "city" and c.entry.population >= ORG_CITY_POPULATION
+                                   for c in m.candidates)
+                    if exact and has_country:
+                        verdict = "country"
+                    elif exact and big_city and ent.canonical is None:
+                        verdict = "keep"
+                    else:
+                        verdict = "org"
                 elif ent.label == "PER":
                     verdict, m.ner = ("keep", "PER") if exact else ("drop", m.ner)
                 elif ent.label == "MISC" and not has_country:
