@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from vigie.errors import ConfigError, InputError
+from vigie.nlp import spacy_backend
 from vigie.records import Article
 
 logger = logging.getLogger(__name__)
@@ -162,13 +163,7 @@ def load_spacy(model_name: str) -> Any:
 
     if model_name.startswith(BLANK_PREFIX):
         return spacy.blank(model_name.removeprefix(BLANK_PREFIX))
-    try:
-        return spacy.load(model_name)
-    except OSError as err:
-        raise ConfigError(
-            f"spaCy model {model_name!r} is not installed",
-            hint=f"install it with: pip install {model_name.replace('_', '-')}",
-        ) from err
+    return spacy_backend.load_model(model_name)
 
 
 # Documents each side handles in one turn, and spaCy's batch for the bare side: its default batch of

@@ -85,19 +85,15 @@ def merge_same_happening(candidates: Sequence[EventCandidate]) -> list[EventCand
 
 
 @functools.cache
-def _origin_markers(lang: LanguageData) -> tuple[str, ...]:
-    return tuple(fold(str(m)) for m in lang.yaml("actors").get("origin_markers", []))
-
-
-@functools.cache
-def _locative_markers(lang: LanguageData) -> tuple[str, ...]:
-    return tuple(fold(str(m)) for m in lang.yaml("actors").get("locative_markers", []))
+def _words(lang: LanguageData, file: str, key: str) -> tuple[str, ...]:
+    """A word list of the language's data, folded for comparison with folded text."""
+    return tuple(fold(str(w)).strip() for w in lang.yaml(file).get(key, []))
 
 
 def _is_locative(doc: Document, place: PlaceMention, lang: LanguageData) -> bool:
     before = fold(doc.text[max(0, place.start - ORIGIN_WINDOW) : place.start]).rstrip()
     words = before.replace("'", "' ").split()
-    return any(" ".join(words[-len(m.split()):]) == m for m in _locative_markers(lang) if words)
+    return any(" ".join(words[-len(m.split()):]) == m for m in _words(lang, "actors", "locative_markers") if words)
 
 
 def _is_origin(doc: Document, place: PlaceMention, markers: tuple[str, ...]) -> bool:
@@ -122,7 +118,7 @@ def choose_place(doc: Document, cand: EventCandidate, sentence: Sentence, lang: 
                  focus: Place | None) -> Place:
     """Where the event happened: the most precise place of its sentence that is not an origin
     ("troupes venues de Russie"), else the last precise place of its paragraph, else the story's country."""
-    markers = _origin_markers(lang)
+    markers = _words(lang, "actors", "origin_markers")
     mentions: tuple[PlaceMention, ...] = doc.layer("places")
     resolved = [p for p in mentions if p.place.precision != "unknown" and not _is_origin(doc, p, markers)
                 and (p.place.lat is not None or p.place.precision == "country")
@@ -171,7 +167,7 @@ def choose_date(doc: Document, cand: EventCandidate, sentence: Sentence,
     # "By Wednesday morning twenty-nine had been freed": a limit that opens the sentence sets its time.
     here = [d for d in dates if _in(d.start, sentence)
             and (not _is_deadline(doc, d, lang)
-                 or fold(doc.text[sentence.start:d.start]).strip() in _deadline_markers(lang))]
+                 or fold(doc.text[sentence.start:d.start]).strip() in _words(lang, "dates", "deadline_markers"))]
     if cand.type in SPOKEN_TYPES and doc.published is not None:
         published = doc.published
         here = [d for d in here if "future" not in d.flags and (d.value is None or d.value <= published)]
@@ -302,15 +298,10 @@ def _says_future(doc: Document, date: DateMention, lang: LanguageData) -> bool:
     return cues is not None and cues.search(doc.text[max(0, date.start - FUTURE_CUE_WINDOW) : date.start]) is not None
 
 
-@functools.cache
-def _plan_verbs(lang: LanguageData) -> frozenset[str]:
-    return frozenset(fold(str(v)) for v in lang.yaml("dates").get("plan_verbs", []))
-
-
 def _announced_plan(doc: Document, cand: EventCandidate, lang: LanguageData) -> bool:
     """"called a march for Thursday", "announced a sit-in on Friday": the happening named as the
     object of a plan verb is set for the day the sentence names, which is still to come."""
-    verbs = _plan_verbs(lang)
+    verbs = _words(lang, "dates", "plan_verbs")
     if not verbs or cand.type in SPOKEN_TYPES:
         return False
     tokens = doc.tokens
@@ -325,15 +316,10 @@ def _announced_plan(doc: Document, cand: EventCandidate, lang: LanguageData) -> 
     return False
 
 
-@functools.cache
-def _deadline_markers(lang: LanguageData) -> tuple[str, ...]:
-    return tuple(fold(str(m)).strip() for m in lang.yaml("dates").get("deadline_markers", []))
-
-
 def _is_deadline(doc: Document, date: DateMention, lang: LanguageData) -> bool:
     """"avant le 10 octobre", "by Friday": a limit set in the event, not the day it happened."""
     before = fold(doc.text[max(0, date.start - 16) : date.start]).rstrip()
-    return any(re.search(rf"(?<!\w){re.escape(m)}$", before) for m in _deadline_markers(lang))
+    return any(re.search(rf"(?<!\w){re.escape(m)}$", before) for m in _words(lang, "dates", "deadline_markers"))
 
 
 def is_background(doc: Document, date: DateMention | None) -> bool:
