@@ -70,6 +70,14 @@ def _nearest(spans: Sequence[S], at: int) -> S | None:
     return min(spans, key=lambda s: abs(s.start - at), default=None)
 
 
+def _closest_date(dates: Sequence[DateMention], cand: EventCandidate) -> DateMention | None:
+    """The date nearest to the trigger's edges; on a tie the one before it: "во вторник пригрозил с
+    понедельника блокировать" dates the threat by Tuesday, the Monday belongs to the blockade."""
+    def gap(d: DateMention) -> tuple[int, bool]:
+        return max(cand.trigger_start - d.end, d.start - cand.trigger_end, 0), d.start > cand.trigger_start
+    return min(dates, key=gap, default=None)
+
+
 def merge_same_happening(candidates: Sequence[EventCandidate]) -> list[EventCandidate]:
     dropped: set[int] = set()
     for keep_type, drop_type, modes in SAME_HAPPENING:
@@ -175,12 +183,13 @@ def choose_date(doc: Document, cand: EventCandidate, sentence: Sentence,
         # "arrested eleven people after a demonstration on Saturday, the force said yesterday"
         happened = [d for d in here if not _is_report_date(doc, d, lang)]
         here = happened or here
-    if here:
-        return _nearest(here, cand.trigger_start), "sentence"
+    firm = [d for d in here if "vague" not in d.flags]
+    if firm:
+        return _closest_date(firm, cand), "sentence"
     earlier = [d for d in dates if d.start < sentence.start and d.value is not None
-               and "date_anomaly" not in d.flags and "future" not in d.flags]
+               and "date_anomaly" not in d.flags and "future" not in d.flags and "vague" not in d.flags]
     if not earlier:
-        return None, ""
+        return (_closest_date(here, cand), "sentence") if here else (None, "")
     # News copy keeps the day of its lead: a paragraph that names no day of its own goes back to the
     # lead rather than to the flashback of the paragraph before ("The walkout began on Sunday").
     paragraph = _paragraph_start(doc, sentence.start)

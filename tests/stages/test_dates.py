@@ -269,3 +269,22 @@ def test_dates_on_the_seed_article() -> None:
     assert not any("date_anomaly" in m.flags for m in mentions if "janvier" in m.text)
     assert all(m.value is None or m.value.year == 2022 or "date_anomaly" in m.flags for m in mentions)
 
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "span"),
+    [
+        ("en", "Two guards were wounded overnight in a raid on the depot.", "overnight"),
+        ("fr", "Deux gardiens ont été blessés dans la nuit lors d'un raid contre le dépôt.", "dans la nuit"),
+        ("ru", "Двое охранников были ранены ночью при нападении на склад.", "ночью"),
+    ],
+)
+def test_dates_bare_overnight_is_a_vague_publication_day(lang: str, text: str, span: str) -> None:
+    mention = only(text, lang)
+    assert (mention.text, mention.value, mention.status) == (span, THURSDAY, "approximate")
+    assert "vague" in mention.flags
+
+
+def test_dates_night_with_a_day_is_not_vague() -> None:
+    mention = only("Dans la nuit du 4 janvier, des tirs ont retenti.", "fr")
+    assert (str(mention.value), mention.flags) == ("2022-01-04", ("year_inferred",))

@@ -73,3 +73,25 @@ def test_events_ids_are_stable_and_evidence_indexes_the_text() -> None:
 def test_events_scare_quotes_are_loaded_language() -> None:
     [event] = events_of("Des « patriotes » ont attaqué un bureau de vote à Douala samedi.")
     assert "loaded_language" in event.flags
+
+
+def test_events_bare_night_in_a_lead_is_dated_by_publication() -> None:
+    [event] = events_of("Trois policiers ont été tués dans la nuit lors d'une attaque contre un poste à Mopti.")
+    assert (event.type, event.date) == ("ASSAULT", "2023-05-12")
+
+
+def test_events_bare_night_later_in_a_story_keeps_the_story_day() -> None:
+    text = ("Le 3 mai, des manifestants ont bloqué le port de Douala.\n"
+            "Dans la nuit, des inconnus ont incendié deux camions sur le quai.")
+    events = events_of(text)
+    assert [e.date for e in events] == ["2023-05-03", "2023-05-03"]
+
+
+def test_events_threat_is_dated_by_its_own_day_not_the_threatened_one() -> None:
+    [event] = events_of("Профсоюз докеров во вторник пригрозил с понедельника остановить работу порта Одессы.", "ru")
+    assert (event.type, event.date) == ("THREATEN", "2023-05-09")
+
+
+def test_events_hyphenated_compound_does_not_break_a_trigger() -> None:
+    events = events_of("Nurses in Leeds staged a 48-hour strike on Monday to demand safer staffing.", "en")
+    assert "PROTEST" in [e.type for e in events]

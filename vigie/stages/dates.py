@@ -33,11 +33,14 @@ FILLS = "dates"
 KINDS = tuple(
     "date_range weekday_range date month_early month_mid month_late month_next month year ago in"  # noqa: SIM905
     " last_week this_week next_week last_month this_month next_month last_year this_year next_year"
-    " weekday_last weekday_next weekday day_before_yesterday yesterday today day_after_tomorrow tomorrow".split()
+    " weekday_last weekday_next weekday day_before_yesterday yesterday today day_after_tomorrow tomorrow"
+    " overnight".split()
 )
 MONTHS = tuple("january february march april may june july august september october november december".split())  # noqa: SIM905
 WEEKDAYS = tuple("monday tuesday wednesday thursday friday saturday sunday".split())  # noqa: SIM905
 DAY_OFFSETS = {"day_before_yesterday": -2, "yesterday": -1, "today": 0, "tomorrow": 1, "day_after_tomorrow": 2}
+# A bare "overnight" ("dans la nuit", "ночью") is the night before publication in a lead, but in a story
+# told day by day it is the night of the day in context: the date is "vague" and yields to any other.
 PERIOD_SHIFTS = {"last": -1, "this": 0, "next": 1}
 FUTURE_KINDS = frozenset(
     {"month_next", "in", "next_week", "next_month", "next_year", "weekday_next", "tomorrow", "day_after_tomorrow"}
@@ -359,6 +362,8 @@ def _resolve_relative(kind: str, f: dict[str, str], pub: dt.date, g: DateGrammar
     flags = ("relative", "future") if kind in FUTURE_KINDS else ("relative",)
     if kind in DAY_OFFSETS:
         return When(pub + dt.timedelta(days=DAY_OFFSETS[kind]), flags=flags)
+    if kind == "overnight":
+        return When(pub, status="approximate", flags=(*flags, "vague"))
     if kind in ("ago", "in"):
         raw = f.get("n", "1").lower()
         n = (int(raw) if raw.isdigit() else g.counts.get(raw, 1)) * (1 if kind == "in" else -1)

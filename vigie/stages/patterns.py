@@ -12,6 +12,8 @@ from vigie.document import Token
 
 GAP = "*"
 MAX_GAP = 3
+# A hyphen between the halves of a compound ("24 - hour", "sit - in") is not a word of the gap.
+_JOINERS = frozenset({"-", "‐", "‑"})
 # Elided French/Italian articles and pronouns are written with their apostrophe in data files.
 _ELISION = re.compile(r"^(\w{1,3})['’]$")
 _ELIDED = {"d": "de", "l": "le", "s": "se", "qu": "que", "n": "ne", "j": "je", "m": "me", "t": "te", "c": "ce"}
@@ -105,12 +107,12 @@ def _match_rest(keys: Sequence[tuple[str, str]], i: int, parts: tuple[str, ...])
         if part == GAP:
             gap = MAX_GAP
             continue
-        for step in range(1, gap + 2):
-            j = pos + step
-            if j < len(keys) and part in keys[j]:
-                pos = j
-                break
-        else:
+        j, words = pos + 1, 0
+        while j < len(keys) and words <= gap and part not in keys[j]:
+            words += keys[j][1] not in _JOINERS
+            j += 1
+        if j >= len(keys) or words > gap:
             return None
+        pos = j
         gap = 0
     return pos
