@@ -48,6 +48,7 @@ MAIN_PLACE_SCORE = 0.3  # a place inferred from the story, not named with the ev
 OUTCOME_WINDOW = 90  # characters after a count in which "ont été tués" names what befell them
 MIN_UNNAMED_COUNT = 2  # a bare number names nothing; a bare "4 000" next to a strike is a crowd
 FOREIGN_MIN_SCORE = 0.7  # below this, a town outside the story's country is not trusted as an event place
+CAPITAL_FEATURES = {"PPLC", "P.PPLC"}  # GeoNames class.code of a national capital, with or without the class
 REPORT_CUE_WINDOW = 16  # characters between a reporting verb ("said") and the date it governs
 # Speech acts are dated by when they were said, not by the day their content is set for
 # ("agreed to reopen the crossing from next Monday").
@@ -117,8 +118,10 @@ def _paragraph_start(doc: Document, pos: int) -> int:
 
 def _weak_foreign(place: Place, focus: Place | None) -> bool:
     """A town abroad read with little confidence in a story about another country is most often a
-    neighbourhood or village of that country sharing a foreign name ("Cienfuegos" in Santiago)."""
+    neighbourhood or village of that country sharing a foreign name ("Cienfuegos" in Santiago).
+    A national capital is no such village: ministers speak in Belgrade about Kosovo."""
     return (focus is not None and focus.country is not None and place.country != focus.country
+            and place.feature not in CAPITAL_FEATURES
             and place.precision in {"city", "site"} and (place.score or 0.0) < FOREIGN_MIN_SCORE)
 
 

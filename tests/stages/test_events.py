@@ -95,3 +95,11 @@ def test_events_threat_is_dated_by_its_own_day_not_the_threatened_one() -> None:
 def test_events_hyphenated_compound_does_not_break_a_trigger() -> None:
     events = events_of("Nurses in Leeds staged a 48-hour strike on Monday to demand safer staffing.", "en")
     assert "PROTEST" in [e.type for e in events]
+
+
+def test_events_a_capital_abroad_is_trusted_as_the_place() -> None:
+    # the story's country is Venezuela; Lima has namesakes (Ohio) that lower its score, yet a capital stays
+    text = ("Le ministre péruvien des Affaires étrangères a accusé jeudi les autorités du Venezuela de harceler "
+            "les opposants, lors d'une conférence de presse à Lima.")
+    events = [e for e in events_of(text) if e.type == "ACCUSE"]
+    assert [(e.place.name, e.place.country) for e in events] == [("Lima", "PE")]
