@@ -20,6 +20,9 @@ class Span:
     end: int
     text: str
 
+    def holds(self, pos: int) -> bool:
+        return self.start <= pos < self.end
+
 
 @dataclass(frozen=True, slots=True)
 class Sentence(Span):

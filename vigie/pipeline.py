@@ -8,9 +8,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from vigie.build import build_records, focus_place
+from vigie.build import build_records
 from vigie.document import Document, content_hash
 from vigie.errors import ConfigError
+from vigie.event_places import focus_place
 from vigie.lang.loader import LanguageData, available_languages, load_language
 from vigie.records import Article, DocumentSummary, EventRecord, Outcome
 from vigie.stages import attribution, dates, entities, events, langid, quantities, segment

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from vigie.document import Token
+from vigie.lang.loader import LanguageData
 
 GAP = "*"
 MAX_GAP = 3
@@ -30,6 +32,12 @@ def fold(word: str) -> str:
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     # Keep Cyrillic й (и + combining breve) intact: folding it to и would merge distinct Russian words.
     return unicodedata.normalize("NFC", stripped) if "й" not in word else word
+
+
+@functools.cache
+def folded_words(lang: LanguageData, file: str, key: str) -> tuple[str, ...]:
+    """A word list of the language's data, folded for comparison with folded text."""
+    return tuple(fold(str(w)).strip() for w in lang.yaml(file).get(key, []))
 
 
 def normalize_part(word: str) -> str:
