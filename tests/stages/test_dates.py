@@ -288,3 +288,28 @@ def test_dates_bare_overnight_is_a_vague_publication_day(lang: str, text: str, s
 def test_dates_night_with_a_day_is_not_vague() -> None:
     mention = only("Dans la nuit du 4 janvier, des tirs ont retenti.", "fr")
     assert (str(mention.value), mention.flags) == ("2022-01-04", ("year_inferred",))
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "span", "value"),
+    [
+        ("fr", "Le 3 janvier, la police a fermé le pont.\nLa veille, des tirs avaient été entendus.", "La veille",
+         "2022-01-02"),
+        ("en", "On Monday police arrested ten students. The next day, hundreds protested outside the station.",
+         "The next day", "2022-01-04"),
+        ("ru", "Накануне в Бишкеке задержали двух журналистов.", "Накануне", "2022-01-05"),
+    ],
+)
+def test_dates_eve_and_next_day_count_from_the_story_or_publication(
+    lang: str, text: str, span: str, value: str
+) -> None:
+    mention = next(m for m in dates_of(text, lang) if m.text == span)
+    assert (str(mention.value), mention.status) == (value, "approximate")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [("fr", "La veille du scrutin, des militants ont manifesté."), ("en", "The day before the vote, crowds gathered.")],
+)
+def test_dates_eve_of_an_unnamed_day_is_no_date(lang: str, text: str) -> None:
+    assert dates_of(text, lang) == ()

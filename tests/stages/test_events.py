@@ -103,3 +103,8 @@ def test_events_a_capital_abroad_is_trusted_as_the_place() -> None:
             "les opposants, lors d'une conférence de presse à Lima.")
     events = [e for e in events_of(text) if e.type == "ACCUSE"]
     assert [(e.place.name, e.place.country) for e in events] == [("Lima", "PE")]
+
+
+def test_events_eve_of_a_named_happening_is_not_dated_by_publication() -> None:
+    [event] = events_of("Накануне обысков полиция задержала двух журналистов в Бишкеке.", "ru")
+    assert (event.type, event.date) == ("COERCE", None)

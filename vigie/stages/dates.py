@@ -34,11 +34,16 @@ KINDS = tuple(
     "date_range weekday_range date month_early month_mid month_late month_next month year ago in"  # noqa: SIM905
     " last_week this_week next_week last_month this_month next_month last_year this_year next_year"
     " weekday_last weekday_next weekday day_before_yesterday yesterday today day_after_tomorrow tomorrow"
-    " overnight".split()
+    " eve next_day overnight".split()
 )
 MONTHS = tuple("january february march april may june july august september october november december".split())  # noqa: SIM905
 WEEKDAYS = tuple("monday tuesday wednesday thursday friday saturday sunday".split())  # noqa: SIM905
 DAY_OFFSETS = {"day_before_yesterday": -2, "yesterday": -1, "today": 0, "tomorrow": 1, "day_after_tomorrow": 2}
+# "la veille", "the following day", "накануне": a day counted from the day the story has reached, or from
+# publication when the story has named none; "la veille du scrutin" counts from a day it does not give.
+STORY_OFFSETS = {"eve": -1, "next_day": 1}
+# Words after which such a phrase takes a complement ("накануне выборов", "the day before the vote").
+COMPLEMENT_POS = frozenset({"NOUN", "PROPN", "ADJ", "DET", "NUM"})
 # A bare "overnight" ("dans la nuit", "ночью") is the night before publication in a lead, but in a story
 # told day by day it is the night of the day in context: the date is "vague" and yields to any other.
 PERIOD_SHIFTS = {"last": -1, "this": 0, "next": 1}
@@ -362,6 +367,9 @@ def _resolve_relative(kind: str, f: dict[str, str], pub: dt.date, g: DateGrammar
     flags = ("relative", "future") if kind in FUTURE_KINDS else ("relative",)
     if kind in DAY_OFFSETS:
         return When(pub + dt.timedelta(days=DAY_OFFSETS[kind]), flags=flags)
+    if kind in STORY_OFFSETS:  # from publication until find_dates finds the story's day
+        return When(pub + dt.timedelta(days=STORY_OFFSETS[kind]), status="approximate",
+                    flags=(*flags, "story_relative"))
     if kind == "overnight":
         return When(pub, status="approximate", flags=(*flags, "vague"))
     if kind in ("ago", "in"):
@@ -459,11 +467,36 @@ def flag_anomalies(
     return out
 
 
+def _takes_complement(doc: Document, end: int, blockers: frozenset[str]) -> bool:
+    """Whether a word that names what the day is counted from follows ("la veille du scrutin")."""
+    following = next((t for t in doc.tokens if t.start >= end), None)
+    if following is not None and following.start - end <= 1:
+        return following.pos in COMPLEMENT_POS or following.text.lower() in blockers
+    word = _WORD.match(doc.text, end + 1) if doc.text[end : end + 1] == " " else None
+    return word is not None and word.group().lower() in blockers
+
+
+def count_from_story(mentions: list[DateMention], published: dt.date | None) -> list[DateMention]:
+    """Re-anchor "la veille" / "the next day" (resolved from publication) on the last firm day before it."""
+    out: list[DateMention] = []
+    for m in mentions:
+        if "story_relative" in m.flags and m.value is not None and published is not None:
+            days = [d.value for d in out if d.value is not None and d.precision == "day"
+                    and not {"future", "date_anomaly", "vague"} & set(d.flags)]
+            if days:
+                m = dataclasses.replace(m, value=days[-1] + (m.value - published))
+        out.append(m)
+    return out
+
+
 def find_dates(doc: Document, lang: LanguageData) -> Document:
     """Add the "dates" layer: time expressions resolved against doc.published, with precision and flags."""
     g = date_grammar(lang.code)
+    blockers = frozenset(str(w).lower() for w in lang.yaml("dates").get("complement_words", []))
     mentions = []
     for match in match_dates(doc.text, g):
+        if match.kind in STORY_OFFSETS and _takes_complement(doc, match.end, blockers):
+            continue
         when = resolve(match, doc.published, g)
         if when is not None:
             mentions.append(DateMention(match.start, match.end, doc.text[match.start : match.end], *when))
@@ -475,4 +508,4 @@ def find_dates(doc: Document, lang: LanguageData) -> Document:
         start, end = sentence_of(bounds, m.start)
         return g.future_cues is not None and g.future_cues.search(doc.text, start, end) is not None
 
-    return doc.with_layer(FILLS, flag_anomalies(mentions, doc.published, is_future))
+    return doc.with_layer(FILLS, count_from_story(flag_anomalies(mentions, doc.published, is_future), doc.published))
