@@ -108,3 +108,8 @@ def test_events_a_capital_abroad_is_trusted_as_the_place() -> None:
 def test_events_eve_of_a_named_happening_is_not_dated_by_publication() -> None:
     [event] = events_of("Накануне обысков полиция задержала двух журналистов в Бишкеке.", "ru")
     assert (event.type, event.date) == ("COERCE", None)
+
+
+def test_events_verb_and_object_far_apart_still_match_through_the_parse() -> None:
+    events = events_of("Le Mali a remis lundi aux autorités nigériennes trois prisonniers capturés à la frontière.")
+    assert ("RETREAT", "release") in [(e.type, e.mode) for e in events]

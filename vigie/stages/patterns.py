@@ -96,6 +96,8 @@ class PatternSet(Generic[T]):
                     if pattern.pos and tokens[start + i].pos and tokens[start + i].pos != pattern.pos:
                         continue
                     last = _match_rest(keys, i, pattern.parts)
+                    if last is None and _is_verb_and_object(pattern.parts):
+                        last = _dependent(tokens, keys, start, i, pattern.parts[2])
                     if last is not None:
                         found = PatternMatch(start + i, start + last, pattern)
                         break
@@ -106,6 +108,19 @@ class PatternSet(Generic[T]):
                 i = found.last - start + 1
             else:
                 i += 1
+
+
+def _is_verb_and_object(parts: tuple[str, ...]) -> bool:
+    return len(parts) == 3 and parts[1] == GAP
+
+
+def _dependent(tokens: Sequence[Token], keys: Sequence[tuple[str, str]], start: int, i: int, part: str) -> int | None:
+    """The later word that the parser attaches to word i, beyond the gap: "a remis mardi à l'Arménie, au
+    poste de Margara, deux civils" still hands over civilians."""
+    for j in range(i + 1 + MAX_GAP, len(keys)):
+        if part in keys[j] and tokens[start + j].head == start + i:
+            return j
+    return None
 
 
 def _match_rest(keys: Sequence[tuple[str, str]], i: int, parts: tuple[str, ...]) -> int | None:
