@@ -113,3 +113,9 @@ def test_events_eve_of_a_named_happening_is_not_dated_by_publication() -> None:
 def test_events_verb_and_object_far_apart_still_match_through_the_parse() -> None:
     events = events_of("Le Mali a remis lundi aux autorités nigériennes trois prisonniers capturés à la frontière.")
     assert ("RETREAT", "release") in [(e.type, e.mode) for e in events]
+
+
+def test_events_compound_tense_split_by_an_aside_is_still_an_act() -> None:
+    text = ("Le commandant de la garde a, pour sa part, menacé de « frapper sans pitié » toute bande qui "
+            "rouvrirait le feu, et ordonné le déploiement de blindés.")
+    assert {"THREATEN", "MOBILIZE"} <= {e.type for e in events_of(text)}

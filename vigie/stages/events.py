@@ -293,11 +293,20 @@ def _head_of(match: PatternMatch[Trigger], tokens: tuple[Token, ...]) -> int:
     return match.first
 
 
+def _compound_tense(i: int, sentence_start: int, tokens: tuple[Token, ...], children: list[list[int]],
+                    auxiliaries: frozenset[str]) -> bool:
+    """A participle the parser took for a noun's modifier while an auxiliary makes it a compound tense: its own
+    auxiliary child, or an auxiliary left as the root of the clause ("le chef a, pour sa part, menacé de")."""
+    return (any(tokens[c].dep.startswith("aux") for c in children[i])
+            or any(tokens[k].head == k and fold(tokens[k].lemma) in auxiliaries for k in range(sentence_start, i)))
+
+
 def find_event_candidates(doc: Document, lang: LanguageData) -> Document:
     """One candidate per (sentence, PLOVER type): several triggers of one type in a sentence are one happening."""
     tokens = doc.tokens
     children = _children(tokens)
     kinds, negation, _ = _actor_words(lang)
+    auxiliaries = frozenset(fold(str(w)) for w in lang.yaml("actors").get("auxiliaries", []))
     triggers = trigger_set(lang)
     has_parse = any(t.dep for t in tokens)
     candidates: list[EventCandidate] = []
@@ -342,7 +351,8 @@ def find_event_candidates(doc: Document, lang: LanguageData) -> Document:
         if len(chosen) > 1:
             # "le commandant enlevé a été libéré": a participle describing a noun recalls an earlier act
             chosen = {t: (m, h) for t, (m, h) in chosen.items()
-                      if not (tokens[h].dep.startswith("acl") and "VerbForm=Part" in tokens[h].morph)}
+                      if not (tokens[h].dep.startswith("acl") and "VerbForm=Part" in tokens[h].morph
+                              and not _compound_tense(h, start, tokens, children, auxiliaries))}
         chosen.pop(FRAME, None)
         for match, head in chosen.values():
             trig = match.pattern.payload
