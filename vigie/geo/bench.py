@@ -10,6 +10,9 @@ Four figures on one set of articles, in one process (BLAS held to one thread):
   `vigie geo --mentions` runs (the document analysis included);
 - resolutions/s: `Geocoder.resolve_spans` alone on documents analysed beforehand, after one untimed
   pass, so the figure is the steady rate of candidate lookup and ranking once the index is loaded.
+  Only name-level memos (name -> candidates, reading -> prior score) carry over between passes; the
+  document's context (demonyms, organisations, qualifiers, ranking) is rebuilt on every call, so a
+  pass resolves each span afresh. The first pass, with every memo empty, is reported as the cold rate.
 """
 
 from __future__ import annotations

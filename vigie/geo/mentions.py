@@ -9,8 +9,8 @@ unresolved place.
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import re
+import string
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -21,11 +21,17 @@ from vigie.geo.rules import PlaceRules
 
 MAX_WORDS = 6  # longest name looked for, in words ("Saint-Pierre-et-Miquelon" is 4)
 MAX_VARIANTS = 16  # inflected readings tried per word sequence
+_ASCII_PUNCTUATION = bytes.maketrans(string.punctuation.encode(), b" " * len(string.punctuation))
+_WIDE_PUNCTUATION = "«»“”„—–’‘…"  # non-ASCII marks that stick to words in news text
+_MEMO_SIZE = 100_000  # names (or word forms) memoised per finder before the memo starts afresh
 _WORD = re.compile(r"\w+")
 # What may join two words of one name: a space, a hyphen, an apostrophe ("Alma-Ata", "N'Djamena").
 _NAME_GAP = re.compile(r"[ \u00a0]?[-‐‑–'’]?[ \u00a0]?")
 _SENTENCE_BREAK = re.compile(r"[.!?:;\n«»\"“”]")
 _COMMA_GAP = re.compile(r"^\s*,\s*$")
+# "Cordoba, in Andalusia", "Odessa, in western Texas", "Springfield, dans l'Ohio", "Lebanon, en Pennsylvanie":
+# a comma and the preposition "in" (one adjective or article may follow) qualify the name before as well.
+_COMMA_IN_GAP = re.compile(r"^\s*,\s*(?:in|en|dans|в|у)\s+(?:(?:l['’]|la\s+|le\s+|the\s+)|[a-zа-яіїє]+\s+)?$")
 _PAREN_OPEN = re.compile(r"^\s*\(\s*$")
 _PAREN_CLOSE = re.compile(r"^\s*\)")
 
@@ -69,6 +75,16 @@ def _countries_named(m: Mention) -> set[str]:
 ORG_CITY_POPULATION = 100_000
 
 
+def _token_at(tokens: tuple[Token, ...], start: int) -> Token | None:
+    k = bisect.bisect_left(tokens, start, key=lambda t: t.start)
+    return tokens[k] if k < len(tokens) and tokens[k].start == start else None
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    before = text[max(0, start - 8) : start].rstrip()
+    return start == 0 or (bool(before) and bool(_SENTENCE_BREAK.match(before[-1])))
+
+
 class MentionFinder:
     """Finds place mentions; holds the gazetteer, the language rules and the alias resolutions."""
 
@@ -76,13 +92,17 @@ class MentionFinder:
         self.gazetteer = gazetteer
         self.rules = rules
         self._aliases: dict[str, tuple[Candidate, ...]] = {}
+        self._span_memo: dict[str, tuple[Candidate, ...]] = {}
+        self._org_memo: dict[str, tuple[str, ...]] = {}
+        self._demonym_bytes = {word.encode("utf-8"): code for word, code in rules.demonyms.items()}
         self._alias_prefixes = {
             " ".join(key.split()[:n]) + " " for key in rules.aliases for n in range(1, key.count(" ") + 1)
         }
 
-    def alias_candidates(self, key: str) -> tuple[Candidate, ...]:
+    def alias_candidates(self, key: str, written: str | None = None) -> tuple[Candidate, ...]:
+        """The alias table's reading of a name; an acronym alias ("EAU") only when written in capitals."""
         target = self.rules.aliases.get(key)
-        if target is None:
+        if target is None or (written is not None and key in self.rules.acronyms and not written.isupper()):
             return ()
         if key not in self._aliases:
             entry = self.gazetteer.get(target) if ":" in target else None
@@ -93,8 +113,8 @@ class MentionFinder:
             self._aliases[key] = (Candidate(entry, True, alias=True),) if entry else ()
         return self._aliases[key]
 
-    def candidates(self, key: str) -> list[Candidate]:
-        found = list(self.alias_candidates(key))
+    def candidates(self, key: str, written: str | None = None) -> list[Candidate]:
+        found = list(self.alias_candidates(key, written))
         seen = {c.entry.gid for c in found}
         found += [Candidate(m.entry, m.primary) for m in self.gazetteer.lookup_key(key) if m.entry.gid not in seen]
         return found
@@ -139,28 +159,94 @@ class MentionFinder:
     def given(self, doc: Document, spans: list[tuple[int, int]]) -> Found:
         """Mentions at exactly the given spans (resolution only: someone else found the names).
 
-        A span the finder also found keeps what the finder learnt about it; any other span gets the
-        candidates of its words as written or in their dictionary forms. Every span is a place, so
-        each counts as a LOC entity; the context marks ("près de", "X, Y", site words) are redone
-        over the given spans alone.
+        Every span is a place, so each counts as a LOC entity. Resolution needs only what the document
+        says around those spans, so the text is never scanned for other names: each span takes the
+        candidates of its words as written or in their dictionary forms, narrowed as the finder would by
+        a model entity on the same span; the document's countries come from demonyms and from place
+        names inside organisations tagged ORG. All of it is computed afresh for each call.
         """
-        found = self.find(doc)
-        by_span = {(m.start, m.end): m for m in found.mentions}
+        text = doc.text
+        entities: tuple[EntityMention, ...] = doc.layer("entities")
+        countries = self._demonym_countries(text)
+        for ent in entities:
+            if ent.label == "ORG":
+                countries.update(self._org_countries(ent.text))
         mentions = []
         for start, end in sorted(set(spans)):
-            known = by_span.get((start, end))
-            if known is not None:
-                m = dataclasses.replace(known, near=None, within=None, notes=[], common_word=False)
-            else:
-                m = Mention(start, end, doc.text[start:end], self.span_candidates(doc.text[start:end]))
-            m.ner = "LOC"
+            name = text[start:end]
+            m = Mention(start, end, name, list(self.span_candidates(name)), ner="LOC")
+            self._narrow_by_entities(m, entities)
+            token = _token_at(doc.tokens, start)
+            m.pos = token.pos if token is not None else None
+            m.initial = _starts_sentence(text, start)
             mentions.append(m)
-        self._mark_context(doc.text, mentions)
-        return Found(mentions, found.countries)
+        self._mark_context(text, mentions)
+        return Found(mentions, countries)
 
-    def span_candidates(self, name: str) -> list[Candidate]:
+    def _demonym_countries(self, text: str) -> Counter[str]:
+        """Countries named by demonyms anywhere in the text ("Russian", "kazakhstanais"), one per occurrence.
+
+        The casefolded text is cut into words in bytes (punctuation to spaces, then split): several times
+        faster than a word regex, and the demonyms are looked up as a set intersection.
+        """
+        lowered = text.casefold()
+        for mark in _WIDE_PUNCTUATION:
+            if mark in lowered:
+                lowered = lowered.replace(mark, " ")
+        words = lowered.encode("utf-8").translate(_ASCII_PUNCTUATION).split()
+        counts: Counter[str] = Counter()
+        for word in self._demonym_bytes.keys() & words:
+            counts[self._demonym_bytes[word]] += words.count(word)
+        return counts
+
+    def _org_countries(self, name: str) -> tuple[str, ...]:
+        """Countries named inside an organisation's name ("Banque nationale du Kazakhstan" -> KZ).
+
+        A name that is only a country ("la Russie" tagged ORG) is the country itself, not an actor.
+        """
+        if name not in self._org_memo:
+            words = [(m.start(), m.end()) for m in _WORD.finditer(name)]
+            found: list[str] = []
+            i = 0
+            while i < len(words):
+                s, e = words[i]
+                word = name[s:e]
+                if self.rules.demonyms.get(strip_accents(word).casefold()) or not word[0].isupper() or len(word) < 2:
+                    i += 1
+                    continue
+                mention, used = self._match_at(name, words, i)
+                i += used
+                if mention is not None and (mention.start, mention.end) != (0, len(name)):
+                    found.extend(sorted(_countries_named(mention)))
+            if len(self._org_memo) > _MEMO_SIZE:
+                self._org_memo.clear()
+            self._org_memo[name] = tuple(found)
+        return self._org_memo[name]
+
+    def _narrow_by_entities(self, m: Mention, entities: tuple[EntityMention, ...]) -> None:
+        """A country name tagged ORG or inside a MISC entity is the country, as the finder reads it."""
+        if not any(c.entry.precision == "country" for c in m.candidates):
+            return
+        for ent in entities:
+            if ent.start < m.end and m.start < ent.end:
+                exact = ent.start == m.start and ent.end == m.end
+                if ent.label == "MISC" or (ent.label == "ORG" and exact):
+                    m.candidates = [c for c in m.candidates if c.entry.precision == "country"]
+                    return
+
+    def span_candidates(self, name: str) -> tuple[Candidate, ...]:
         """Readings of a whole name: as written, else with each word in its dictionary forms."""
-        found = self.candidates(fold_name(name))
+        memo = self._span_memo.get(name)
+        if memo is None:
+            # Memoised by name: the gazetteer and the rules are fixed, so a name always reads the same.
+            memo = tuple(self._span_candidates(name))
+            if len(self._span_memo) > _MEMO_SIZE:
+                self._span_memo.clear()
+            self._span_memo[name] = memo
+        return memo
+
+    def _span_candidates(self, name: str) -> list[Candidate]:
+        found = self.candidates(fold_name(name), name)
         if found:
             return found
         keys = [""]
@@ -169,7 +255,7 @@ class MentionFinder:
             keys = list(dict.fromkeys(f"{k} {f}".lstrip() for k in keys for f in forms))[:MAX_VARIANTS]
         seen: set[str] = set()
         for key in keys:
-            for c in self.candidates(key):
+            for c in self.candidates(key, name):
                 if c.entry.gid not in seen:
                     seen.add(c.entry.gid)
                     found.append(c)
@@ -197,9 +283,10 @@ class MentionFinder:
                 break
         for n in range(len(written), 0, -1):
             s, e = words[i][0], words[i + n - 1][1]
-            found = self.candidates(written[n - 1])
+            surface = text[s:e]
+            found = self.candidates(written[n - 1], surface)
             for key in readings[n - 1] if not found else ():
-                found += [c for c in self.candidates(key) if all(c.entry.gid != f.entry.gid for f in found)]
+                found += [c for c in self.candidates(key, surface) if all(c.entry.gid != f.entry.gid for f in found)]
             last = text[words[i + n - 1][0] : e]
             if n > 1 and not (last[0].isupper() or last.isdigit()):
                 # "Paris est": a lower-case last word only ends names of sites and regions.
@@ -261,7 +348,7 @@ class MentionFinder:
             if not ent.text[:1].isupper() or (orgs and orgs.match(ent.text.split()[0])):
                 continue  # "ministère russe de la Défense" tagged LOC: not a place name
             listed_word = key in self.rules.not_places
-            candidates = [c for c in self.candidates(key) if c.alias or not listed_word]
+            candidates = [c for c in self.candidates(key, ent.text) if c.alias or not listed_word]
             initial = ent.start in starts or bool(_SENTENCE_BREAK.search(doc.text[max(0, ent.start - 3) : ent.start]))
             token = tokens.get(ent.start)
             # "Avion de transport ..." tagged LOC: a common noun that happens to start a sentence.
@@ -319,10 +406,12 @@ class MentionFinder:
 
     def _mark_context(self, text: str, mentions: list[Mention]) -> None:
         """Site words, "near" and "X, Y" qualifiers, origins, and "Almaty (Alma-Ata)" aliases."""
-        rules = self.rules
+        rules, may_hold = self.rules, self.rules.may_hold
         for k, m in enumerate(mentions):
             before = text[max(0, m.start - 60) : m.start]
-            if rules.site_cue_before and (cue := rules.site_cue_before.search(before)):
+            lowered = before.lower()
+            site_before = rules.site_cue_before if may_hold(rules.site_stems, lowered) else None
+            if site_before and (cue := site_before.search(before)):
                 m.site_kinds = rules.site_kinds(cue.group("cue"))
                 m.cue_span = (m.start - len(before) + cue.start(), m.start)
             elif rules.site_cue_after and (cue := rules.site_cue_after.match(text[m.end : m.end + 40])):
@@ -330,11 +419,13 @@ class MentionFinder:
                 m.cue_span = (m.end, m.end + cue.end())
             elif rules.site_cue_inside and (cue := rules.site_cue_inside.search(m.text)):
                 m.site_kinds = rules.site_kinds(cue.group("cue"))
-            if (rules.region_before and rules.region_before.search(before)) or (
+            region_before = rules.region_before if may_hold(rules.region_stems, lowered) else None
+            if (region_before and region_before.search(before)) or (
                 rules.region_after and rules.region_after.match(text[m.end : m.end + 30])
             ):
                 self._add_regions(m)
-            if rules.origin_before and rules.origin_before.search(text[max(0, m.start - 40) : m.start]):
+            origin_before = rules.origin_before if may_hold(rules.origin_stems, lowered) else None
+            if origin_before and origin_before.search(text[max(0, m.start - 40) : m.start]):
                 m.role = "origin"
             if k == 0:
                 continue
@@ -342,10 +433,14 @@ class MentionFinder:
             gap = text[prev.end : m.start]
             if prev.role == "origin" and rules.list_gap.match(gap):
                 m.role = "origin"
-            if rules.near_before and len(gap) < 40 and (near := rules.near_before.search(gap)):
+            near_before = rules.near_before if len(gap) < 40 and may_hold(rules.near_stems, gap.lower()) else None
+            if near_before and (near := near_before.search(gap)):
                 if not gap[: near.start()].strip(" ,"):
                     prev.near = m
-            elif _COMMA_GAP.match(gap):
+            elif _COMMA_GAP.match(gap) or _COMMA_IN_GAP.match(gap):
+                prev.within = m
+            elif gap == " " and m.candidates and all(c.entry.precision == "admin1" for c in m.candidates):
+                # "Александрия Кировоградской области": a region name right after a town name holds it.
                 prev.within = m
             elif _PAREN_OPEN.match(gap) and _PAREN_CLOSE.match(text[m.end :]):
                 shared = {c.entry.gid for c in prev.candidates} & {c.entry.gid for c in m.candidates}

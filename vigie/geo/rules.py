@@ -15,6 +15,7 @@ from vigie.lang.loader import LanguageData
 class PlaceRules:
     code: str
     aliases: dict[str, str]  # folded alias -> gazetteer id ("country:KG") or canonical name
+    acronyms: frozenset[str]  # folded aliases written in capitals ("EAU"): they match only in capitals
     site_cue_before: re.Pattern[str] | None  # matches at the end of the text before a name
     site_cue_after: re.Pattern[str] | None  # matches at the start of the text after a name
     site_cue_inside: re.Pattern[str] | None  # "Керченский пролив", "Tahrir Square": the kind is in the name
@@ -30,6 +31,17 @@ class PlaceRules:
     not_places: frozenset[str]  # folded keys
     inflection: tuple[tuple[str, tuple[str, ...]], ...]  # (ending, replacements), longest first
     min_stem: int
+    # Lower-case first words of the cue phrases, as one plain alternation: a text holding none of them
+    # cannot match the cue's pattern, and this search is far cheaper than the pattern's (see `may_hold`).
+    site_stems: re.Pattern[str] | None = None
+    region_stems: re.Pattern[str] | None = None
+    near_stems: re.Pattern[str] | None = None
+    origin_stems: re.Pattern[str] | None = None
+
+    @staticmethod
+    def may_hold(stems: re.Pattern[str] | None, lowered: str) -> bool:
+        """Whether a lower-cased text holds one of the stems (no false negatives for the cue patterns)."""
+        return stems is None or stems.search(lowered) is not None
 
     def inflected_forms(self, word: str) -> list[str]:
         """Dictionary forms an inflected word may come from ("Москвой" -> "Москва", "Москвая", ...)."""
@@ -63,6 +75,18 @@ def _word_pattern(phrase: str) -> str:
 def _alternation(phrases: list[str]) -> str:
     ordered = sorted({p.strip() for p in phrases if p and p.strip()}, key=len, reverse=True)
     return "|".join(_word_pattern(p) for p in ordered)
+
+
+def _stems(phrases: list[str]) -> re.Pattern[str] | None:
+    """The lower-cased first word of each phrase, cut before a wildcard or an apostrophe, as one pattern."""
+    stems = set()
+    for phrase in phrases:
+        words = phrase.split()
+        if words:
+            stems.add(re.split(r"[*'’]", words[0].lower())[0])
+    if "" in stems:
+        return None  # a phrase starting with a wildcard: no cheap test
+    return re.compile("|".join(re.escape(stem) for stem in sorted(stems, key=len, reverse=True)) or "(?!)")
 
 
 def _strings(data: dict[str, Any], key: str, where: str) -> list[str]:
@@ -116,6 +140,8 @@ def _compile(lang: LanguageData) -> PlaceRules:
         for word in _strings({"w": words}, "w", where):
             for ending in endings:
                 demonyms[strip_accents(word + ending).casefold()] = str(country)
+                # Also as written, casefolded: a whole text can then be matched without unaccenting it.
+                demonyms.setdefault((word + ending).casefold(), str(country))
     inflection = data.get("inflection") or {}
     rules = tuple(
         sorted(
@@ -124,13 +150,20 @@ def _compile(lang: LanguageData) -> PlaceRules:
         )
     )
     aliases = {}
+    acronyms = set()
     for row in lang.tsv("places"):
         if len(row) < 2 or not row[1]:
             raise ConfigError(f"expected alias<TAB>target, got {row!r}", where=f"vigie/lang/{lang.code}/places.tsv")
-        aliases[fold_name(row[0])] = row[1]
+        key = fold_name(row[0])
+        aliases[key] = row[1]
+        if row[0].isupper():
+            # "EAU" (Émirats arabes unis) must not match the word "Eau": folding would merge the two.
+            acronyms.add(key)
+    acronyms -= {fold_name(row[0]) for row in lang.tsv("places") if len(row) > 1 and not row[0].isupper()}
     return PlaceRules(
         code=lang.code,
         aliases=aliases,
+        acronyms=frozenset(acronyms),
         site_cue_before=before,
         site_cue_after=after,
         site_cue_inside=inside,
@@ -146,4 +179,8 @@ def _compile(lang: LanguageData) -> PlaceRules:
         not_places=frozenset(fold_name(w) for w in _strings(data, "not_places", where)),
         inflection=rules,
         min_stem=int(inflection.get("min_stem", 3)),
+        site_stems=_stems(all_cues),
+        region_stems=_stems(_strings(data, "region_cues", where)),
+        near_stems=_stems(_strings(data, "near_cues", where)),
+        origin_stems=_stems(_strings(data, "origin_cues", where)),
     )
