@@ -23,7 +23,8 @@ from vigie.records import EventQuery
 from vigie.store import Store, open_store, redact_url
 from vigie.synthetic_events import COUNTRY_WEIGHTS, NAMED_GROUPS, YEARS, EventFactory, synthetic_documents
 
-BATCH_DOCUMENTS = 2000
+#: Documents a save_many call (one transaction on SQLite) takes: about 100,000 events, as a bulk loader would.
+BATCH_DOCUMENTS = 50_000
 PAGE = 100
 RUNS = 50
 #: Words of the synthetic texts of middling frequency, for the full-text query (place names, topics).

@@ -401,11 +401,11 @@ def fail_third_save(monkeypatch: pytest.MonkeyPatch, db: str, inside_transaction
     Returns a list that receives the store's row counts just before and just after the failed save.
     """
     original = sqlite_store.SQLiteStore.save
-    real_event_row = sqlite_store.event_row
+    real_tally_rows = sqlite_store.tally_rows
     calls = {"n": 0}
     seen: list[tuple[int, int]] = []
 
-    def broken_event_row(event: Any) -> Any:
+    def broken_tally_rows(fresh: Any) -> Any:
         raise sqlite3.OperationalError("disk I/O error")
 
     def save(self: sqlite_store.SQLiteStore, *args: Any, **kwargs: Any) -> None:
@@ -415,12 +415,12 @@ def fail_third_save(monkeypatch: pytest.MonkeyPatch, db: str, inside_transaction
         seen.append(stored_rows(db))
         if not inside_transaction:
             raise StoreError("document not saved: disk I/O error", where=db)
-        # The document row is inserted first, then the events fail: the transaction must roll back whole.
-        monkeypatch.setattr(sqlite_store, "event_row", broken_event_row)
+        # The document and event rows are inserted first, then the tallies fail: the transaction must roll back whole.
+        monkeypatch.setattr(sqlite_store, "tally_rows", broken_tally_rows)
         try:
             return original(self, *args, **kwargs)
         finally:
-            monkeypatch.setattr(sqlite_store, "event_row", real_event_row)
+            monkeypatch.setattr(sqlite_store, "tally_rows", real_tally_rows)
             seen.append(stored_rows(db))
 
     monkeypatch.setattr(sqlite_store.SQLiteStore, "save", save)

@@ -25,7 +25,7 @@ def test_store_file_is_wal_with_foreign_keys_and_schema_version(tmp_path: Path) 
         assert isinstance(store, SQLiteStore)
         assert store.pragma("journal_mode") == "wal"
         assert store.pragma("foreign_keys") == 1
-        assert [v["version"] for v in store.schema_versions()] == [1, 2, 3]
+        assert [v["version"] for v in store.schema_versions()] == [1, 2, 3, 4]
     with sqlite3.connect(path) as conn:  # as datasette would see it
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {
@@ -40,10 +40,11 @@ def test_store_file_is_wal_with_foreign_keys_and_schema_version(tmp_path: Path) 
             (1, "initial"),
             (2, "tokens"),
             (3, "actors_indexes"),
+            (4, "tallies"),
         ]
     with open_store(f"sqlite:///{path}") as reopened:  # migrations are not applied twice
         assert isinstance(reopened, SQLiteStore)
-        assert [v["version"] for v in reopened.schema_versions()] == [1, 2, 3]
+        assert [v["version"] for v in reopened.schema_versions()] == [1, 2, 3, 4]
 
 
 def test_store_text_is_searchable_in_datasette(
@@ -102,3 +103,18 @@ def test_sqlite_store_retries_while_another_writer_holds_the_lock(
             release.join()
             other.close()
         assert store.counts() == {"documents": 1, "events": 1}
+
+
+def test_sqlite_store_stats_see_what_another_connection_saved(
+    tmp_path: Path, make_summary: Callable[..., DocumentSummary], make_event: Builder, sample_text: str
+) -> None:
+    from vigie.records import EventQuery
+
+    path = str(tmp_path / "vigie.db")
+    with open_store(path) as reader, open_store(path) as writer:
+        queries = [EventQuery(), EventQuery(country="KZ"), EventQuery(type="PROTEST", flag="hedge")]
+        assert [reader.stats(q).total for q in queries] == [0, 0, 0]  # and kept for the next call
+        writer.save(make_summary(), sample_text, [make_event(flags=["hedge"])])
+        assert [reader.stats(q).total for q in queries] == [1, 1, 1]
+        reader.save(make_summary(doc_id="doc-2", content_hash="h2"), sample_text, [make_event(id="e2", doc_id="doc-2")])
+        assert [reader.stats(q).total for q in queries] == [2, 2, 1]

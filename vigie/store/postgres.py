@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import logging
 import threading
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import Any
@@ -17,8 +18,9 @@ from vigie.errors import AmbiguousId, StoreError
 from vigie.records import DocumentSummary, EventQuery, EventRecord, EventStats
 from vigie.store import redact_url
 from vigie.store.base import MIN_ID_PREFIX
+from vigie.store.filters import FilterSQL
 from vigie.store.migrate import migrate_postgres, pg_applied_versions
-from vigie.store.sqlite import SaveItem, actor_rows
+from vigie.store.sqlite import ALL_TYPES, SaveItem, actor_rows, plan_saves, tallied
 from vigie.store.sqlite import event_row as sqlite_event_row
 
 logger = logging.getLogger(__name__)
@@ -41,6 +43,29 @@ _COPY_FLAGS = "COPY event_flags (event_id, flag) FROM STDIN"
 _COPY_ACTORS = "COPY event_actors (name, event_id, role) FROM STDIN"
 _COPY_DOCUMENTS = f"COPY documents ({_DOCUMENT_COLUMNS}, text) FROM STDIN"
 _LOCKED = (("doc", "doc_id"), ("hash", "content_hash"))
+#: The `event_tallies` keys of the events of some documents (an array of doc_ids), with how many events count under
+#: each: the keys stats() groups by, for each type and for every type ('*').
+_TALLY_KEYS = """
+WITH m AS MATERIALIZED (
+    SELECT e.id, upper(e.type) AS type, substr(e.date, 1, 10) AS day, upper(e.country) AS country,
+           lower(e.lang) AS lang
+    FROM events e WHERE e.doc_id = ANY(%s)
+), keyed (type, facet, value) AS (
+    SELECT type, 'total', '' FROM m
+    UNION ALL SELECT type, 'type', type FROM m
+    UNION ALL SELECT type, 'day', day FROM m WHERE day IS NOT NULL
+    UNION ALL SELECT type, 'country', country FROM m WHERE country IS NOT NULL
+    UNION ALL SELECT type, 'lang', lang FROM m WHERE lang IS NOT NULL
+    UNION ALL SELECT m.type, 'flag', f.flag FROM m JOIN event_flags f ON f.event_id = m.id
+)
+SELECT type, facet, value, count(*) FROM (
+    SELECT type, facet, value FROM keyed UNION ALL SELECT '*', facet, value FROM keyed
+) AS every GROUP BY 1, 2, 3
+"""
+_TALLY = (
+    "INSERT INTO event_tallies (type, facet, value, n) VALUES (%s, %s, %s, %s)"
+    " ON CONFLICT (type, facet, value) DO UPDATE SET n = event_tallies.n + excluded.n"
+)
 #: Documents a bulk-load transaction holds advisory locks for (two each): well inside the server's lock table.
 BULK_DOCUMENTS = 500
 
@@ -52,6 +77,29 @@ _WORD_QUERY = " || ".join(f"phraseto_tsquery('{name}', %s)" for name in SEARCH_C
 #: EventStats field → the expression events are grouped by (fixed SQL over the stats CTE, never input); case folded
 #: as the filters fold it.
 _STATS_GROUPS = {"by_type": "upper(type)", "by_day": "day", "by_country": "upper(country)", "by_lang": "lower(lang)"}
+
+
+class _PostgresFilters(FilterSQL):
+    """Filters over PostgreSQL: case-insensitive like SQLite's NOCASE columns (the indexes are on lower()); words
+    through the tsvector column."""
+
+    placeholder = "%s"
+
+    def equals(self, expression: str) -> str:
+        return f"lower({expression}) = lower(%s)"
+
+    def text(self, query: EventQuery, drive: str | None) -> tuple[list[str], list[Any]]:
+        where: list[str] = []
+        params: list[Any] = []
+        for word in (query.text or "").split():
+            # Every word must match, as a phrase of its tokens, stemmed in some language or as written; a word
+            # with no searchable token (punctuation only) matches nothing, as in SQLite.
+            where.append(f"e.search @@ ({_WORD_QUERY})")
+            params.extend([word] * len(SEARCH_CONFIGS))
+        return where, params
+
+
+_FILTERS = _PostgresFilters()
 
 
 def strip_nul(value: Any) -> Any:
@@ -151,18 +199,24 @@ class PostgresStore:
                     # makes them: the check below then sees what the other committed.
                     keys = lock_keys(*(f"{kind}:{d[field]}" for d, _ in prepared for kind, field in _LOCKED))
                     cur.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", (keys,))
-                    hashes = [d["content_hash"] for d, _ in prepared]
-                    cur.execute("SELECT content_hash FROM documents WHERE content_hash = ANY(%s)", (hashes,))
-                    stored = {row[0] for row in cur.fetchall()}
-                    fresh: dict[str, tuple[dict[str, Any], list[EventRecord]]] = {}
-                    for document, events in prepared:
-                        if document["content_hash"] not in stored:
-                            stored.add(document["content_hash"])
-                            fresh[document["doc_id"]] = (document, events)  # a later version of a doc_id wins
+                    cur.execute(
+                        "SELECT doc_id, content_hash FROM documents WHERE content_hash = ANY(%s)"
+                        " UNION SELECT doc_id, content_hash FROM documents WHERE doc_id = ANY(%s)",
+                        ([d["content_hash"] for d, _ in prepared], [d["doc_id"] for d, _ in prepared]),
+                    )
+                    positions, saved = plan_saves(
+                        [(d["doc_id"], d["content_hash"]) for d, _ in prepared], [(r[0], r[1]) for r in cur.fetchall()]
+                    )
+                    fresh = {prepared[i][0]["doc_id"]: prepared[i] for i in positions}
                     if not fresh:
-                        return 0
+                        return saved
                     # Same doc_id, new content (an edited article): the new version replaces the old one.
-                    cur.execute("DELETE FROM documents WHERE doc_id = ANY(%s)", (list(fresh),))
+                    doc_ids = list(fresh)
+                    tallies: Counter[tuple[str, str, str]] = Counter()
+                    cur.execute(_TALLY_KEYS, (doc_ids,))
+                    for kind, facet, value, n in cur.fetchall():
+                        tallies[(kind, facet, value)] -= n
+                    cur.execute("DELETE FROM documents WHERE doc_id = ANY(%s)", (doc_ids,))
                     with cur.copy(_COPY_DOCUMENTS) as copy:
                         for document, _ in fresh.values():
                             copy.write_row([document[name] for name in (*_DOCUMENT_FIELDS, "text")])
@@ -177,7 +231,14 @@ class PostgresStore:
                         for actor in events:
                             for row in actor_rows(actor):
                                 copy.write_row(tuple(strip_nul(v) for v in row))
-                    return len(fresh)
+                    cur.execute(_TALLY_KEYS, (doc_ids,))
+                    for kind, facet, value, n in cur.fetchall():
+                        tallies[(kind, facet, value)] += n
+                    # One pass in key order: writers lock the shared tally rows in the same order.
+                    changes = [(*key, n) for key, n in sorted(tallies.items()) if n]
+                    if changes:
+                        cur.executemany(_TALLY, changes)
+                    return saved
             except psycopg.errors.IntegrityError as err:
                 raise StoreError(
                     f"document {names} not saved: {describe(err)}",
@@ -191,69 +252,68 @@ class PostgresStore:
 
     def _filters(self, query: EventQuery) -> tuple[list[str], list[Any]]:
         """SQL conditions on `events e` for every filter of `query` but the cursor and limit, and their values."""
-        where: list[str] = []
-        params: list[Any] = []
-        # Case-insensitive like SQLite's NOCASE columns; the type and country indexes are on lower().
-        folded = {"type": query.type, "country": query.country, "lang": query.lang}
-        for column, value in folded.items():
-            if value is not None:
-                where.append(f"lower(e.{column}) = lower(%s)")  # column names come from the dict above
-                params.append(value)
-        if query.doc_id is not None:
-            where.append("e.doc_id = %s")
-            params.append(query.doc_id)
-        if query.since is not None:
-            where.append("e.date >= %s")
-            params.append(query.since.isoformat())
-        if query.until is not None:
-            # Strictly before the next day, so "2022-01-06T21:00" still counts as the 6th.
-            where.append("e.date < %s")
-            params.append((query.until + dt.timedelta(days=1)).isoformat())
-        if query.min_confidence is not None:
-            where.append("e.confidence >= %s")
-            params.append(query.min_confidence)
-        if query.flag is not None:
-            where.append("EXISTS (SELECT 1 FROM event_flags f WHERE f.event_id = e.id AND f.flag = %s)")
-            params.append(query.flag)
-        if query.actor is not None:
-            where.append("e.id IN (SELECT a.event_id FROM event_actors a WHERE lower(a.name) = lower(%s))")
-            params.append(query.actor.strip())
-        for word in (query.text or "").split():
-            # Every word must match, as a phrase of its tokens, stemmed in some language or as written; a word
-            # with no searchable token (punctuation only) matches nothing, as in SQLite.
-            where.append(f"e.search @@ ({_WORD_QUERY})")
-            params.extend([word] * len(SEARCH_CONFIGS))
-        if query.bbox is not None:
-            west, south, east, north = query.bbox
-            where.append("e.lat BETWEEN %s AND %s")
-            params.extend([south, north])
-            # A west edge east of the east edge is a box across the antimeridian.
-            where.append("(e.lon BETWEEN %s AND %s)" if west <= east else "(e.lon >= %s OR e.lon <= %s)")
-            params.extend([west, east])
-        return where, params
+        return _FILTERS.build(query)
 
     def events(self, query: EventQuery) -> list[EventRecord]:
+        dated = query.since is not None or query.until is not None
+        if dated or (query.after is not None and query.after.date is None):
+            return self._page(query, None)  # no row has a NULL date, or only undated rows are left
+        # Dated rows first (a range of an index in (date, id) order, which a page can stop early in), then the
+        # undated ones if the page is not full, rather than one order that puts NULL last and must sort every match.
+        found = self._page(query, "dated")
+        if query.limit is not None and len(found) >= query.limit:
+            return found
+        rest = query.model_copy(update={"limit": None if query.limit is None else query.limit - len(found)})
+        return found + self._page(rest, "undated")
+
+    def _page(self, query: EventQuery, part: str | None) -> list[EventRecord]:
         where, params = self._filters(query)
-        if query.after is not None:
-            # Keyset: rows sorting after (date, id) in the order below; NULL dates come last.
-            if query.after.date is None:
+        after = query.after
+        if part == "dated":
+            where.append("e.date IS NOT NULL")
+            order = " ORDER BY e.date, e.id"
+        elif part == "undated":
+            where.append("e.date IS NULL")
+            order = " ORDER BY e.id"
+        else:
+            dated = query.since is not None or query.until is not None
+            order = " ORDER BY e.date, e.id" if dated else " ORDER BY e.date IS NULL, e.date, e.id"
+        if after is not None:
+            # Keyset: rows sorting after (date, id) in the order above; NULL dates come last.
+            if after.date is None:
                 where.append("(e.date IS NULL AND e.id > %s)")
-                params.append(query.after.id)
-            else:
+                params.append(after.id)
+            elif part != "undated":  # every undated row sorts after a dated one
                 where.append("(e.date IS NULL OR e.date > %s OR (e.date = %s AND e.id > %s))")
-                params.extend([query.after.date, query.after.date, query.after.id])
+                params.extend([after.date, after.date, after.id])
         sql = "SELECT e.record::text FROM events e"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        # With a date bound no row has a NULL date: the plain order lets the (date, id) index give rows in order.
-        dated = query.since is not None or query.until is not None
-        sql += " ORDER BY e.date, e.id" if dated else " ORDER BY e.date IS NULL, e.date, e.id"
+        sql += order
         if query.limit is not None:
             sql += " LIMIT %s"
             params.append(query.limit)
         return [EventRecord.model_validate_json(row[0]) for row in self._query(sql, params)]
 
     def stats(self, query: EventQuery) -> EventStats:
+        if tallied(query):
+            return self._tallied_stats(query)
+        return self._counted_stats(query)
+
+    def _tallied_stats(self, query: EventQuery) -> EventStats:
+        """stats() from `event_tallies`, for a query with no filter but the type."""
+        kind = ALL_TYPES if query.type is None else query.type.upper()
+        groups: dict[str, dict[str, int]] = {"total": {}, **{key: {} for key in (*_STATS_GROUPS, "by_flag")}}
+        rows = self._query(
+            "SELECT facet, value, n FROM event_tallies WHERE type = %s AND n > 0 ORDER BY facet, value", (kind,)
+        )
+        for facet, value, n in rows:
+            groups["total" if facet == "total" else f"by_{facet}"][str(value)] = int(n)
+        total = groups.pop("total").get("", 0)
+        return EventStats(total=total, **groups)
+
+    def _counted_stats(self, query: EventQuery) -> EventStats:
+        """stats() counted over the matching events."""
         where, params = self._filters(query)
         condition = " WHERE " + " AND ".join(where) if where else ""
         matching = f"SELECT e.id, e.type, substr(e.date, 1, 10) AS day, e.country, e.lang FROM events e{condition}"

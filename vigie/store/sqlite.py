@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import random
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
 from vigie.errors import AmbiguousId, StoreError
-from vigie.records import DocumentSummary, EventQuery, EventRecord, EventStats
+from vigie.records import Actor, DocumentSummary, EventQuery, EventRecord, EventStats
 from vigie.store.base import MIN_ID_PREFIX
+from vigie.store.filters import FilterSQL, has_text
 from vigie.store.migrate import migrate_sqlite
 
 logger = logging.getLogger(__name__)
@@ -25,7 +29,22 @@ BUSY_TIMEOUT_MS = 30_000  # a batch writer may hold the lock for a big document;
 # SQLite answers "database is locked" at once, without waiting the busy timeout, in a few cases (a WAL
 # recovery or journal-mode change under way in another process): such a transaction is retried from scratch.
 LOCKED_RETRIES = 8
-CACHE_KIB = 64 * 1024
+CACHE_KIB = 256 * 1024
+#: Page cache while saving a big batch (BULK_EVENTS events or more), put back afterwards: each commit writes every
+#: page it changed to the WAL, and a big batch changes the same index pages many times over, so the bigger the
+#: transaction (and the cache that holds its pages), the fewer bytes written per event.
+BULK_EVENTS = 20_000
+BULK_CACHE_KIB = 2 * 1024 * 1024
+#: Relative cost of starting a listing from each set filter, per event of the set (reading its row to sort it),
+#: and of looking a row up in it while walking an index; see SQLiteStore._driver. A word's matches are rowids (one
+#: lookup), a flag's and an actor's are event ids (the id index, then the row).
+SET_COST = {"text": 2.0, "flag": 3.0, "actor": 3.0}
+PROBE_COST = 1.0
+#: Bytes of the file SQLite may map into memory instead of reading (capped by the build, 2 GiB by default): reads of
+#: a big store then cost no system call.
+MMAP_BYTES = 1 << 40
+#: stats() results kept until the store changes (the dashboard asks the same few questions again and again).
+STATS_CACHE = 256
 
 T = TypeVar("T")
 
@@ -46,11 +65,37 @@ _EVENT_COLUMNS = (
 _INSERT_EVENT = (
     f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(_EVENT_COLUMNS))})"
 )
+_INSERT_FLAG = "INSERT INTO event_flags (event_id, flag) VALUES (?, ?)"
+_INSERT_ACTOR = "INSERT INTO event_actors (name, event_id, role) VALUES (?, ?, ?)"
+_TALLY = (
+    "INSERT INTO event_tallies (type, facet, value, n) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (type, facet, value) DO UPDATE SET n = n + excluded.n"
+)
+#: Take the events of the documents in a JSON array out of `event_tallies` (before they are replaced): the same
+#: keys as event_tallies() computes, by SQLite's own upper() and lower().
+_UNTALLY = """
+WITH m AS MATERIALIZED (
+    SELECT e.id, upper(e.type) AS type, substr(e.date, 1, 10) AS day, upper(e.country) AS country,
+           lower(e.lang) AS lang
+    FROM events e WHERE e.doc_id IN (SELECT value FROM json_each(?1))
+), keyed (type, facet, value) AS (
+    SELECT type, 'total', '' FROM m
+    UNION ALL SELECT type, 'type', type FROM m
+    UNION ALL SELECT type, 'day', day FROM m WHERE day IS NOT NULL
+    UNION ALL SELECT type, 'country', country FROM m WHERE country IS NOT NULL
+    UNION ALL SELECT type, 'lang', lang FROM m WHERE lang IS NOT NULL
+    UNION ALL SELECT m.type, 'flag', f.flag FROM m JOIN event_flags f ON f.event_id = m.id
+), every (type, facet, value) AS (
+    SELECT type, facet, value FROM keyed UNION ALL SELECT '*', facet, value FROM keyed
+)
+UPDATE event_tallies SET n = event_tallies.n - d.n
+FROM (SELECT type, facet, value, count(*) AS n FROM every GROUP BY 1, 2, 3) AS d
+WHERE event_tallies.type = d.type AND event_tallies.facet = d.facet AND event_tallies.value = d.value
+"""
 
 
-def _actor_names(event: EventRecord, side: str) -> str | None:
-    actors = getattr(event.actors, side)
-    return ";".join(a.canonical or a.text for a in actors) or None
+def _actor_names(actors: Sequence[Actor]) -> str | None:
+    return ";".join([a.canonical or a.text for a in actors]) or None
 
 
 #: EventStats field → the expression events are grouped by (fixed SQL over the stats CTE, never input); case folded
@@ -60,13 +105,13 @@ _STATS_GROUPS = {"by_type": "upper(type)", "by_day": "day", "by_country": "upper
 
 def event_row(event: EventRecord) -> tuple[Any, ...]:
     """The `events` row for a record: its queryable fields, then the whole record as JSON."""
-    place = event.place
+    place, actors, attribution, evidence = event.place, event.actors, event.attribution, event.evidence
     return (
         event.id, event.doc_id, event.type, event.mode, event.date, event.date_end, event.date_precision,
         event.date_text, place.canonical or place.name, place.country, place.admin1, place.lat, place.lon,
-        _actor_names(event, "source"), _actor_names(event, "target"), event.attribution.status,
-        event.attribution.source, event.confidence, event.lang, event.evidence.text, event.evidence.start,
-        event.evidence.end, event.cameo_root, event.acled_type, event.acled_subtype, event.model_dump_json(),
+        _actor_names(actors.source), _actor_names(actors.target), attribution.status, attribution.source,
+        event.confidence, event.lang, evidence.text, evidence.start, evidence.end, event.cameo_root,
+        event.acled_type, event.acled_subtype, event.model_dump_json(),
     )  # fmt: skip
 
 
@@ -74,8 +119,9 @@ def actor_rows(event: EventRecord) -> list[tuple[str, str, str]]:
     """The `event_actors` rows of an event: (name, event id, role) for each actor's canonical name and words as
     written, each name once a role (case folded)."""
     rows: dict[tuple[str, str], tuple[str, str, str]] = {}
-    for role in ("source", "target"):
-        for actor in getattr(event.actors, role):
+    actors = event.actors
+    for role, side in (("source", actors.source), ("target", actors.target)):
+        for actor in side:
             for name in (actor.text, actor.canonical):
                 if name and (name.casefold(), role) not in rows:
                     rows[(name.casefold(), role)] = (name, event.id, role)
@@ -90,6 +136,27 @@ def fts_phrase(text: str) -> str:
     """An FTS5 query matching every word of `text`, with FTS syntax (quotes, AND, *, :) taken literally."""
     words = text.split()
     return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
+class _SQLiteFilters(FilterSQL):
+    """Filters over SQLite: type, country, language and actor columns are NOCASE; words go through events_fts."""
+
+    placeholder = "?"
+
+    def text(self, query: EventQuery, drive: str | None) -> tuple[list[str], list[Any]]:
+        # Unary + keeps the planner from starting at the matches: they are a set each row is looked up in.
+        column = "e.rowid" if drive == "text" else "+e.rowid"
+        return [f"{column} IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)"], [fts_phrase(query.text or "")]
+
+
+_FILTERS = _SQLiteFilters()
+
+
+def tallied(query: EventQuery) -> bool:
+    """True when `event_tallies` answers stats(query): no filter but the type (an ASCII name, folded alike by Python
+    and SQL, and not the ALL_TYPES key)."""
+    others = query.model_dump(exclude={"type", "after", "limit"}, exclude_none=True)
+    return not others and (query.type is None or (query.type.isascii() and query.type != ALL_TYPES))
 
 
 def is_locked(err: sqlite3.Error) -> bool:
@@ -114,10 +181,20 @@ def retry_locked(action: Callable[[], T], *, where: str) -> T:
     raise AssertionError("unreachable")
 
 
-def _prepare(
-    summary: DocumentSummary, text: str, events: list[EventRecord]
-) -> tuple[dict[str, Any], list[EventRecord]]:
-    """The `documents` row of a save (event count and ingestion time filled in), and its events."""
+@dataclass(slots=True)
+class Prepared:
+    """One document of a save, as rows ready to insert (built before the write lock is taken)."""
+
+    doc_id: str
+    content_hash: str
+    document: dict[str, Any]
+    events: list[tuple[Any, ...]]
+    flags: list[tuple[str, str]]
+    actors: list[tuple[str, str, str]]
+
+
+def _prepare(summary: DocumentSummary, text: str, events: list[EventRecord]) -> Prepared:
+    """The rows of a save: the `documents` row (event count and ingestion time filled in), its events' rows."""
     stray = sorted({e.doc_id for e in events} - {summary.doc_id})
     if stray:
         raise StoreError(f"events of document {stray[0]!r} saved with document {summary.doc_id!r}")
@@ -125,7 +202,71 @@ def _prepare(
     document["event_count"] = len(events)
     document["ingested_at"] = summary.ingested_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     document["text"] = text
-    return document, events
+    rows = [event_row(e) for e in events]
+    flags = [(e.id, flag) for e in events for flag in dict.fromkeys(e.flags)]
+    actors = [row for e in events for row in actor_rows(e)]
+    return Prepared(summary.doc_id, summary.content_hash, document, rows, flags, actors)
+
+
+def plan_saves(batch: Sequence[tuple[str, str]], stored: Sequence[tuple[str, str]]) -> tuple[list[int], int]:
+    """Which documents of a batch to write, and how many saves it counts, as if each were saved in turn.
+
+    `batch` holds the (doc_id, content_hash) of each document, `stored` those of the stored documents sharing a
+    doc_id or a hash with the batch. A document whose hash is stored is skipped; one whose doc_id is stored (or
+    earlier in the batch) replaces it. Returns the positions in `batch` of the documents to write, and the count.
+    """
+    hash_of = dict(stored)  # doc_id -> its content hash, as the batch goes on
+    hashes = set(hash_of.values())
+    fresh: dict[str, int] = {}
+    saved = 0
+    for position, (doc_id, content_hash) in enumerate(batch):
+        if content_hash in hashes:
+            continue
+        previous = hash_of.get(doc_id)
+        if previous is not None:
+            hashes.discard(previous)
+        hash_of[doc_id] = content_hash
+        hashes.add(content_hash)
+        fresh.pop(doc_id, None)  # the later version wins, in the batch's order
+        fresh[doc_id] = position
+        saved += 1
+    return list(fresh.values()), saved
+
+
+#: str.upper and str.lower on ASCII letters only, as SQLite's upper(), lower() and NOCASE fold.
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_TYPE, _DATE, _COUNTRY, _LANG = (_EVENT_COLUMNS.index(name) for name in ("type", "date", "country", "lang"))
+#: The `type` of the tallies of events of every type (stored types are upper-cased, so never this).
+ALL_TYPES = "*"
+
+
+def tally_rows(fresh: Sequence[Prepared]) -> list[tuple[str, str, str, int]]:
+    """The `event_tallies` increments of a batch, in key order: (type or ALL_TYPES, facet, value, events), with
+    the keys stats() groups by (upper-cased type and country, lower-cased language, day, flag)."""
+    rows = [row for item in fresh for row in item.events]
+    kinds = [str(row[_TYPE]).translate(_ASCII_UPPER) for row in rows]
+    kind_of = {row[0]: kind for row, kind in zip(rows, kinds, strict=True)}
+    pairs = list(zip(kinds, rows, strict=True))
+    facets: dict[str, Counter[tuple[str, str]]] = {
+        "total": Counter((kind, "") for kind in kinds),
+        "type": Counter((kind, kind) for kind in kinds),
+        "day": Counter((kind, row[_DATE][:10]) for kind, row in pairs if row[_DATE] is not None),
+        "country": Counter(
+            (kind, row[_COUNTRY].translate(_ASCII_UPPER)) for kind, row in pairs if row[_COUNTRY] is not None
+        ),
+        "lang": Counter((kind, row[_LANG].translate(_ASCII_LOWER)) for kind, row in pairs if row[_LANG] is not None),
+        "flag": Counter((kind_of[event_id], flag) for item in fresh for event_id, flag in item.flags),
+    }
+    tallies: list[tuple[str, str, str, int]] = []
+    for facet, counts in facets.items():
+        every: Counter[str] = Counter()
+        for (kind, value), n in counts.items():
+            tallies.append((kind, facet, value, n))
+            every[value] += n
+        tallies.extend((ALL_TYPES, facet, value, n) for value, n in every.items())
+    tallies.sort()
+    return tallies
 
 
 def _summary(row: sqlite3.Row) -> DocumentSummary:
@@ -150,6 +291,8 @@ class SQLiteStore:
                     )
                 file.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self._writes = 0  # saves through this connection (PRAGMA data_version counts the other connections')
+        self._stats_cache: dict[str, tuple[tuple[int, int], EventStats]] = {}
         try:
             self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             self._conn.row_factory = sqlite3.Row
@@ -158,9 +301,10 @@ class SQLiteStore:
             if not in_memory:
                 retry_locked(lambda: self._conn.execute("PRAGMA journal_mode = WAL"), where=path)
                 self._conn.execute("PRAGMA synchronous = NORMAL")  # durable enough under WAL, much faster
-            # 64 MiB of page cache instead of 2: a million-event store's indexes stay in memory while loading and
+            # 256 MiB of page cache instead of 2: a million-event store's indexes stay in memory while loading and
             # querying (the cache is per connection and allocated as used).
             self._conn.execute(f"PRAGMA cache_size = -{CACHE_KIB:d}")
+            self._conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES:d}")
             self.schema_version = retry_locked(lambda: migrate_sqlite(self._conn, path), where=path)
         except sqlite3.DatabaseError as err:
             raise StoreError(
@@ -202,37 +346,61 @@ class SQLiteStore:
     def save_many(self, items: Sequence[SaveItem]) -> int:
         """Save several documents with their events in one transaction (bulk load); return how many were new.
 
-        Each is saved as save() would: a document already stored (same hash) is left as is.
+        The outcome is what save() of each in turn would give: a document already stored (same content hash) is
+        left as is, a new version of a stored doc_id replaces it. Rows are built before the write lock is taken,
+        then written table by table over the whole batch; any failure rolls the whole batch back.
         """
         prepared = [_prepare(summary, text, events) for summary, text, events in items]
 
         def write() -> int:
-            saved = 0
             with self._transaction() as conn:
-                for document, events in prepared:
-                    # Checked under the write lock: two workers saving the same article store it once.
-                    if conn.execute(
-                        "SELECT 1 FROM documents WHERE content_hash = ?", (document["content_hash"],)
-                    ).fetchone():
-                        continue
-                    # Same doc_id, new content (an edited article): the new version replaces the old one.
-                    conn.execute("DELETE FROM documents WHERE doc_id = ?", (document["doc_id"],))
-                    conn.execute(_INSERT_DOCUMENT, document)
-                    conn.executemany(_INSERT_EVENT, [event_row(e) for e in events])
-                    conn.executemany(
-                        "INSERT INTO event_flags (event_id, flag) VALUES (?, ?)",
-                        [(e.id, flag) for e in events for flag in dict.fromkeys(e.flags)],
-                    )
-                    conn.executemany(
-                        "INSERT INTO event_actors (name, event_id, role) VALUES (?, ?, ?)",
-                        [row for e in events for row in actor_rows(e)],
-                    )
-                    saved += 1
+                # Checked under the write lock: two workers saving the same article store it once.
+                stored = conn.execute(
+                    "SELECT doc_id, content_hash FROM documents WHERE content_hash IN (SELECT value FROM json_each(?))"
+                    " UNION SELECT doc_id, content_hash FROM documents"
+                    " WHERE doc_id IN (SELECT value FROM json_each(?))",
+                    (json.dumps([p.content_hash for p in prepared]), json.dumps([p.doc_id for p in prepared])),
+                ).fetchall()
+                positions, saved = plan_saves(
+                    [(p.doc_id, p.content_hash) for p in prepared], [(row[0], row[1]) for row in stored]
+                )
+                fresh = [prepared[position] for position in positions]
+                if not fresh:
+                    return saved
+                # Same doc_id, new content (an edited article): the new version replaces the old one.
+                replaced = sorted({row[0] for row in stored} & {p.doc_id for p in fresh})
+                if replaced:
+                    doc_ids = json.dumps(replaced)
+                    conn.execute(_UNTALLY, (doc_ids,))
+                    conn.execute("DELETE FROM documents WHERE doc_id IN (SELECT value FROM json_each(?))", (doc_ids,))
+                # A new row's rowid is one more than the largest (until rowid 2**63 - 1 is taken), so each full-text
+                # index takes the batch's rows in one statement: one FTS5 segment per batch, where a trigger per
+                # row flushed one per INSERT.
+                last_document, last_event = conn.execute(
+                    "SELECT (SELECT max(rowid) FROM documents), (SELECT max(rowid) FROM events)"
+                ).fetchone()
+                conn.executemany(_INSERT_DOCUMENT, [p.document for p in fresh])
+                conn.executemany(_INSERT_EVENT, [row for p in fresh for row in p.events])
+                conn.execute(
+                    "INSERT INTO documents_fts (rowid, title, text) SELECT rowid, title, text FROM documents"
+                    " WHERE rowid > ?",
+                    (last_document or 0,),
+                )
+                conn.execute(
+                    "INSERT INTO events_fts (rowid, evidence) SELECT rowid, evidence FROM events WHERE rowid > ?",
+                    (last_event or 0,),
+                )
+                conn.executemany(_INSERT_FLAG, [row for p in fresh for row in p.flags])
+                conn.executemany(_INSERT_ACTOR, [row for p in fresh for row in p.actors])
+                conn.executemany(_TALLY, tally_rows(fresh))
             return saved
 
         names = ", ".join(repr(summary.doc_id) for summary, _, _ in items[:3]) + (", …" if len(items) > 3 else "")
+        bulk = sum(len(p.events) for p in prepared) >= BULK_EVENTS
         try:
-            return retry_locked(write, where=self.path)
+            if bulk:
+                self._conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB:d}")
+            saved = retry_locked(write, where=self.path)
         except sqlite3.IntegrityError as err:
             raise StoreError(
                 f"document {names} not saved: {err}",
@@ -241,64 +409,100 @@ class SQLiteStore:
             ) from err
         except sqlite3.Error as err:
             raise StoreError(f"document {names} not saved: {err}", where=self.path) from err
+        finally:
+            if bulk:
+                self._conn.execute(f"PRAGMA cache_size = -{CACHE_KIB:d}")
+        self._writes += 1
+        return saved
 
     # -- reading ------------------------------------------------------------------------------------------
 
-    def _filters(self, query: EventQuery) -> tuple[list[str], list[Any]]:
+    def _filters(self, query: EventQuery, drive: str | None = None) -> tuple[list[str], list[Any]]:
         """SQL conditions on `events e` for every filter of `query` but the cursor and limit, and their values."""
-        where: list[str] = []
-        params: list[Any] = []
-        exact = {"type": query.type, "country": query.country, "doc_id": query.doc_id, "lang": query.lang}
-        for column, value in exact.items():
-            if value is not None:
-                where.append(f"e.{column} = ?")  # column names come from the dict above, never from input
-                params.append(value)
-        if query.since is not None:
-            where.append("e.date >= ?")
-            params.append(query.since.isoformat())
-        if query.until is not None:
-            # Strictly before the next day, so "2022-01-06T21:00" still counts as the 6th.
-            where.append("e.date < ?")
-            params.append((query.until + dt.timedelta(days=1)).isoformat())
-        if query.min_confidence is not None:
-            where.append("e.confidence >= ?")
-            params.append(query.min_confidence)
+        return _FILTERS.build(query, drive)
+
+    def _set_sizes(self, query: EventQuery) -> dict[str, int]:
+        """How many events each set filter of `query` (flag, actor, words) matches on its own: exact for a flag (from
+        the tallies) and an actor, the rarest word's for words."""
+        sizes: dict[str, int] = {}
         if query.flag is not None:
-            where.append("EXISTS (SELECT 1 FROM event_flags f WHERE f.event_id = e.id AND f.flag = ?)")
-            params.append(query.flag)
+            sizes["flag"] = self._tally(ALL_TYPES, "flag", query.flag)
         if query.actor is not None:
-            where.append("e.id IN (SELECT a.event_id FROM event_actors a WHERE a.name = ?)")
-            params.append(query.actor.strip())
-        if query.text is not None and query.text.strip():
-            where.append("e.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)")
-            params.append(fts_phrase(query.text))
-        if query.bbox is not None:
-            west, south, east, north = query.bbox
-            where.append("e.lat BETWEEN ? AND ?")
-            params.extend([south, north])
-            # A west edge east of the east edge is a box across the antimeridian.
-            where.append("(e.lon BETWEEN ? AND ?)" if west <= east else "(e.lon >= ? OR e.lon <= ?)")
-            params.extend([west, east])
-        return where, params
+            sizes["actor"] = self._query(
+                "SELECT count(*) FROM event_actors WHERE name = ?", (query.actor.strip(),)
+            )[0][0]
+        if has_text(query):
+            sizes["text"] = min(
+                self._query("SELECT count(*) FROM events_fts WHERE events_fts MATCH ?", (fts_phrase(word),))[0][0]
+                for word in (query.text or "").split()
+            )
+        return sizes
+
+    def _tally(self, kind: str, facet: str, value: str) -> int:
+        rows = self._query(
+            "SELECT n FROM event_tallies WHERE type = ? AND facet = ? AND value = ?", (kind, facet, value)
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def _driver(self, query: EventQuery) -> str | None:
+        """The set filter a listing should start from, or None to walk an index in the listing's order.
+
+        Starting from a set of m events costs about m row reads and a sort; walking the (date, id) order costs about
+        N / m index steps and probes per event of the page (fewer when another filter narrows the index). The walk
+        wins when m is large: SET_COST * m > PROBE_COST * N * page / m.
+        """
+        sizes = self._set_sizes(query)
+        if not sizes:
+            return None
+        name, smallest = min(sizes.items(), key=lambda item: item[1])
+        if query.limit is None:
+            return name
+        total = self._tally(ALL_TYPES, "total", "")
+        return name if SET_COST[name] * smallest * smallest <= PROBE_COST * total * max(query.limit, 1) else None
 
     def events(self, query: EventQuery) -> list[EventRecord]:
-        where, params = self._filters(query)
-        if query.after is not None:
-            # Keyset: rows sorting after (date, id) in the order below; NULL dates come last.
-            if query.after.date is None:
+        drive = self._driver(query)
+        dated = query.since is not None or query.until is not None
+        if dated or drive is not None or (query.after is not None and query.after.date is None):
+            # One statement: either no row has a NULL date (a date bound), or the rows are sorted anyway (a set
+            # drives), or only undated rows are left.
+            return self._page(query, drive, None)
+        # Walking an index in (date, id) order: dated rows first (a range of the index, in order), then the
+        # undated ones if the page is not full, rather than one order that puts NULL last and must sort.
+        found = self._page(query, drive, "dated")
+        if query.limit is not None and len(found) >= query.limit:
+            return found
+        rest = query.model_copy(update={"limit": None if query.limit is None else query.limit - len(found)})
+        return found + self._page(rest, drive, "undated")
+
+    def _page(self, query: EventQuery, drive: str | None, part: str | None) -> list[EventRecord]:
+        where, params = self._filters(query, drive)
+        after = query.after
+        if part == "dated":
+            where.append("e.date IS NOT NULL")
+            order = " ORDER BY e.date, e.id"
+        elif part == "undated":
+            where.append("e.date IS NULL")
+            order = " ORDER BY e.id"
+        else:
+            dated = query.since is not None or query.until is not None
+            # With a date bound no row has a NULL date: the plain order lets the (date, id) index give rows in order.
+            order = " ORDER BY e.date, e.id" if dated else " ORDER BY e.date IS NULL, e.date, e.id"
+        if after is not None:
+            # Keyset: rows sorting after (date, id) in the order above; NULL dates come last.
+            if after.date is None:
                 where.append("(e.date IS NULL AND e.id > ?)")
-                params.append(query.after.id)
+                params.append(after.id)
+            elif part == "undated":
+                pass  # every undated row sorts after a dated one
             else:
                 where.append("(e.date IS NULL OR e.date > ? OR (e.date = ? AND e.id > ?))")
-                params.extend([query.after.date, query.after.date, query.after.id])
+                params.extend([after.date, after.date, after.id])
         condition = " WHERE " + " AND ".join(where) if where else ""
-        # With a date bound no row has a NULL date: the plain order lets the (date, id) index give rows in order.
-        dated = query.since is not None or query.until is not None
-        order = " ORDER BY e.date, e.id" if dated else " ORDER BY e.date IS NULL, e.date, e.id"
         if query.limit is None:
             sql = f"SELECT e.record FROM events e{condition}{order}"
         else:
-            # A page: sort the matching rows' keys, then read the records of the page only (not of every match).
+            # A page: find the rows of the page first, then read their records only (not those of every match).
             sql = (
                 f"SELECT e.record FROM events e WHERE e.rowid IN (SELECT e.rowid FROM events e{condition}{order}"
                 f" LIMIT ?){order}"
@@ -307,7 +511,33 @@ class SQLiteStore:
         return [EventRecord.model_validate_json(row["record"]) for row in self._query(sql, params)]
 
     def stats(self, query: EventQuery) -> EventStats:
-        where, params = self._filters(query)
+        with self._lock:
+            version = (int(self._query("PRAGMA data_version")[0][0]), self._writes)
+            key = query.model_dump_json(exclude={"after", "limit"})
+            cached = self._stats_cache.get(key)
+            if cached is not None and cached[0] == version:
+                return cached[1]
+            stats = self._tallied_stats(query) if tallied(query) else self._counted_stats(query)
+            if len(self._stats_cache) >= STATS_CACHE:
+                self._stats_cache.clear()
+            self._stats_cache[key] = (version, stats)
+            return stats
+
+    def _tallied_stats(self, query: EventQuery) -> EventStats:
+        """stats() from `event_tallies`, for a query with no filter but the type."""
+        kind = ALL_TYPES if query.type is None else query.type.translate(_ASCII_UPPER)
+        groups: dict[str, dict[str, int]] = {"total": {}, **{key: {} for key in (*_STATS_GROUPS, "by_flag")}}
+        rows = self._query(
+            "SELECT facet, value, n FROM event_tallies WHERE type = ? AND n > 0 ORDER BY facet, value", (kind,)
+        )
+        for facet, value, n in rows:
+            groups["total" if facet == "total" else f"by_{facet}"][str(value)] = int(n)
+        total = groups.pop("total").get("", 0)
+        return EventStats(total=total, **groups)
+
+    def _counted_stats(self, query: EventQuery) -> EventStats:
+        """stats() counted over the matching events."""
+        where, params = self._filters(query, self._driver(query.model_copy(update={"limit": None})))
         condition = " WHERE " + " AND ".join(where) if where else ""
         matching = f"SELECT e.id, e.type, substr(e.date, 1, 10) AS day, e.country, e.lang FROM events e{condition}"
         groups: dict[str, dict[str, int]] = {}

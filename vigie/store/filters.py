@@ -1,0 +1,83 @@
+"""The SQL conditions of an EventQuery's filters, written once for both backends (each says how it compares and
+searches, and its parameter placeholder)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from vigie.records import EventQuery
+
+
+class FilterSQL:
+    """Builds the conditions on `events e` for every filter of a query but the cursor and limit.
+
+    Flags, actors and words are sets of events. The one named by `drive` is written as `e.id IN (set)` (or the
+    backend's equivalent), so the plan starts from its events and sorts them; the others are probes of each row, so
+    the plan may walk an index in the listing's order and stop at the end of the page.
+    """
+
+    #: The parameter placeholder of the database driver: "?" (sqlite3) or "%s" (psycopg).
+    placeholder = "?"
+
+    def equals(self, expression: str) -> str:
+        """`expression` equal to a parameter, case folded as the database folds the column."""
+        return f"{expression} = {self.placeholder}"
+
+    def text(self, query: EventQuery, drive: str | None) -> tuple[list[str], list[Any]]:
+        """The conditions and values of the full-text filter (query.text holds at least one word)."""
+        raise NotImplementedError
+
+    def build(self, query: EventQuery, drive: str | None = None) -> tuple[list[str], list[Any]]:
+        p = self.placeholder
+        where: list[str] = []
+        params: list[Any] = []
+        folded = {"type": query.type, "country": query.country, "lang": query.lang}
+        for column, value in folded.items():
+            if value is not None:
+                where.append(self.equals(f"e.{column}"))  # column names come from the dict above, never from input
+                params.append(value)
+        if query.doc_id is not None:
+            where.append(f"e.doc_id = {p}")
+            params.append(query.doc_id)
+        if query.since is not None:
+            where.append(f"e.date >= {p}")
+            params.append(query.since.isoformat())
+        if query.until is not None:
+            # Strictly before the next day, so "2022-01-06T21:00" still counts as the 6th.
+            where.append(f"e.date < {p}")
+            params.append((query.until + dt.timedelta(days=1)).isoformat())
+        if query.min_confidence is not None:
+            where.append(f"e.confidence >= {p}")
+            params.append(query.min_confidence)
+        if query.flag is not None:
+            if drive == "flag":
+                where.append(f"e.id IN (SELECT f.event_id FROM event_flags f WHERE f.flag = {p})")
+            else:
+                where.append(f"EXISTS (SELECT 1 FROM event_flags f WHERE f.event_id = e.id AND f.flag = {p})")
+            params.append(query.flag)
+        if query.actor is not None:
+            if drive == "actor":
+                where.append(f"e.id IN (SELECT a.event_id FROM event_actors a WHERE {self.equals('a.name')})")
+            else:
+                where.append(
+                    f"EXISTS (SELECT 1 FROM event_actors a WHERE {self.equals('a.name')} AND a.event_id = e.id)"
+                )
+            params.append(query.actor.strip())
+        if has_text(query):
+            conditions, values = self.text(query, drive)
+            where.extend(conditions)
+            params.extend(values)
+        if query.bbox is not None:
+            west, south, east, north = query.bbox
+            where.append(f"e.lat BETWEEN {p} AND {p}")
+            params.extend([south, north])
+            # A west edge east of the east edge is a box across the antimeridian.
+            where.append(f"(e.lon BETWEEN {p} AND {p})" if west <= east else f"(e.lon >= {p} OR e.lon <= {p})")
+            params.extend([west, east])
+        return where, params
+
+
+def has_text(query: EventQuery) -> bool:
+    """True when the query has words to search for."""
+    return query.text is not None and bool(query.text.strip())
