@@ -184,7 +184,7 @@ def fake_pipeline_module(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("fake_pipeline_module")
 @pytest.mark.parametrize("lang", ["fr", "ru"])
 def test_bench_command_prints_the_table_and_the_report_path(tmp_path: Path, lang: str) -> None:
-    result = CliRunner().invoke(cli, ["bench", "--lang", lang, "--docs", "5", "--out", str(tmp_path)])
+    result = CliRunner().invoke(cli, ["bench", "--lang", lang, "--docs", "5", "--out", str(tmp_path), "--workers", "0"])
     assert result.exit_code == 0, result.output
     assert "documents/s" in result.stdout and "Vigie ÷ bare" in result.stdout and "stage segment" in result.stdout
     (path,) = tmp_path.glob("*.json")
@@ -193,6 +193,7 @@ def test_bench_command_prints_the_table_and_the_report_path(tmp_path: Path, lang
     assert (report.documents, report.lang, report.corpus) == (5, lang, f"synthetic {lang}, seed 0")
     assert report.model == ("fr_core_news_sm" if lang == "fr" else "natasha")
     assert f"bare {report.model}" in result.stdout
+    assert (report.worker_runs, report.scaling, report.batch_ratio) == ([], {}, None)
 
 
 @pytest.mark.usefixtures("fake_pipeline_module")
@@ -200,12 +201,85 @@ def test_bench_command_reads_a_corpus_file_and_reports_bad_lines(tmp_path: Path)
     corpus = tmp_path / "sample.jsonl"
     rows = [json.dumps({"text": t}, ensure_ascii=False) for t in TEXTS] + ['{"title": "no text"}']
     corpus.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["bench", "--corpus", str(corpus), "--docs", "3", "--out", str(tmp_path / "r")])
+    result = CliRunner().invoke(
+        cli, ["bench", "--corpus", str(corpus), "--docs", "3", "--out", str(tmp_path / "r"), "--workers", "0"]
+    )
     assert result.exit_code == 0, result.output
     (path,) = (tmp_path / "r").glob("*.json")
     assert BenchReport.model_validate_json(path.read_text(encoding="utf-8")).documents == 3
     assert "skipped" not in result.stderr  # the bad line comes after the three articles asked for
 
-    result = CliRunner().invoke(cli, ["bench", "--corpus", str(corpus), "--out", str(tmp_path / "r")])
+    result = CliRunner().invoke(cli, ["bench", "--corpus", str(corpus), "--out", str(tmp_path / "r"), "--workers", "0"])
     assert result.exit_code == 0, result.output
     assert f"skipped: {corpus}: line 5: missing 'text'" in result.stderr
+
+
+# -- the batch path on a local Dask cluster, 1 then 2 worker processes ----------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("fake_pipeline_module")
+def test_bench_command_reports_one_and_two_workers(tmp_path: Path) -> None:
+    """The in-process comparison runs on the fake pipeline; the workers are real processes with the real one."""
+    result = CliRunner().invoke(cli, ["bench", "--lang", "en", "--docs", "3", "--out", str(tmp_path), "--quiet"])
+    assert result.exit_code == 0, result.output
+    (path,) = tmp_path.glob("*.json")
+    report = BenchReport.model_validate_json(path.read_text(encoding="utf-8"))
+    assert [run.workers for run in report.worker_runs] == [1, 2]
+    for run in report.worker_runs:
+        assert (run.documents, run.errors, run.partitions, run.rounds) == (3, 0, 3, 1)
+        assert len(run.peak_rss_mb) == len(run.cpu_seconds) == run.workers
+        # Each worker's own high-water mark: a spaCy model and the gazetteer, far above an empty interpreter.
+        assert all(100 < mb < 1500 for mb in run.peak_rss_mb) and run.max_peak_rss_mb == max(run.peak_rss_mb)
+        assert run.docs_per_s > 0 and run.words_per_s > 0 and run.events > 0
+        assert run.stage_seconds["segment"] > 0 and "build" in run.stage_seconds
+    one, two = report.worker_runs
+    assert report.scaling == {"2": pytest.approx(one.seconds / two.seconds, rel=1e-3, abs=1e-4)}
+    assert report.batch_ratio == pytest.approx(report.bare_spacy.seconds / one.seconds, rel=1e-3, abs=1e-4)
+    for text in ("1 worker", "2 workers", "peak RSS per worker (MB)", "× 1 worker", "1 worker ÷ bare"):
+        assert text in result.stdout
+
+
+def test_bench_worker_runs_take_turns_slice_by_slice_on_the_batch_path() -> None:
+    from vigie.corpus import make_corpus
+
+    seen: list[tuple[int, int, int]] = []
+    runs = bench.run_worker_bench(list(make_corpus(3, ("en",))), [1, 1], lang="en", processes=False, rounds=2,
+                                  partition_size=1, on_progress=lambda *args: seen.append(args))
+    (run,) = runs  # a count given twice runs once
+    assert (run.workers, run.rounds, run.documents, run.partitions, run.partition_size) == (1, 2, 3, 3, 1)
+    assert run.errors == 0
+    assert run.events > 0 and run.peak_rss_mb[0] > 0 and len(run.load_average) == 2
+    assert seen == [(1, 1, 3), (1, 2, 3), (1, 3, 3)]
+
+
+@pytest.mark.parametrize(("value", "counts"), [("1,2", (1, 2)), ("2", (2,)), ("0", ()), ("1, 2, 4", (1, 2, 4))])
+def test_bench_workers_option_takes_counts(value: str, counts: tuple[int, ...]) -> None:
+    from vigie.cli.bench import _worker_counts
+
+    assert _worker_counts(value) == counts
+
+
+@pytest.mark.parametrize("value", ["", "one", "0,1", "-1"])
+def test_bench_workers_option_rejects_bad_counts(value: str) -> None:
+    result = CliRunner().invoke(cli, ["bench", "--workers", value])
+    assert result.exit_code == 2 and "--workers" in result.output
+
+
+def test_bench_own_peak_rss_is_this_process_high_water_mark() -> None:
+    import resource
+
+    peak = bench.own_peak_rss_mb()
+    assert 10 < peak <= bench._peak_rss_mb(resource.RUSAGE_SELF) + 1
+
+
+def test_bench_partition_size_leaves_several_partitions_per_worker() -> None:
+    assert bench.bench_partition_size(250, 2) == 7
+    assert bench.bench_partition_size(5000, 2) == 100
+    assert bench.bench_partition_size(3, 2) == 1
+    assert [bench.bench_rounds(n) for n in (3, 499, 1000, 20_000)] == [1, 1, 4, 4]
+
+
+def test_bench_lang_all_is_only_for_the_corpus(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["bench", "--lang", "all", "--docs", "2", "--out", str(tmp_path)])
+    assert result.exit_code != 0 and "--lang all is for --make-corpus only" in result.output

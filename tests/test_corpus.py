@@ -10,8 +10,11 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from vigie import corpus
+from vigie.batch import read_inputs
+from vigie.cli import cli
 from vigie.corpus import (
     FIRST_DAY,
     LAST_DAY,
@@ -111,3 +114,44 @@ def test_corpus_bad_vocabulary_names_the_file_and_key(change: Any, message: str)
     change(data)
     with pytest.raises(ConfigError, match=f"x/fr.yaml: {message}"):
         corpus._check_vocabulary("fr", corpus._Checker("x/fr.yaml"), data)
+
+
+# -- vigie bench --make-corpus --------------------------------------------------------------------------------
+
+
+def test_make_corpus_writes_n_articles_that_every_reader_accepts(tmp_path: Path) -> None:
+    from vigie.cli.bench import _load_articles
+
+    out = tmp_path / "corpus"
+    result = CliRunner().invoke(cli, ["bench", "--make-corpus", "7", "--lang", "all", "--seed", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    (path,) = out.iterdir()
+    assert path.name == "corpus-en-fr-ru-7-seed3.jsonl"
+    assert f"wrote 7 synthetic articles (en, fr, ru, seed 3) to {path}" in result.stdout
+    for read in (read_articles([out]), read_articles([path]), read_inputs([out])):  # vigie ingest, vigie batch
+        articles = list(read)
+        assert len(articles) == 7 and all(isinstance(a, Article) for a in articles)
+    articles = [a for a in read_articles([out]) if isinstance(a, Article)]
+    assert [a.lang for a in articles] == ["en", "fr", "ru", "en", "fr", "ru", "en"]
+    assert all(WORDS_MIN <= len(a.text.split()) <= WORDS_MAX for a in articles)
+    assert len({a.text for a in articles}) == 7
+    assert [a.model_copy(update={"path": None}) for a in articles] == list(make_corpus(7, ("en", "fr", "ru"), 3))
+    # vigie bench --corpus reads the first --docs of it
+    loaded, where = _load_articles("fr", 5, 0, out)
+    assert [a.doc_id for a in loaded] == [a.doc_id for a in articles[:5]] and where == str(out)
+
+
+def test_make_corpus_writes_one_language_to_a_named_file(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "fr.jsonl"
+    result = CliRunner().invoke(cli, ["bench", "--make-corpus", "4", "--lang", "fr", "--out", str(path)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in path.parent.iterdir()) == ["fr.jsonl"]  # no temporary file left behind
+    articles = [a for a in read_articles([path]) if isinstance(a, Article)]
+    assert len(articles) == 4 and {a.lang for a in articles} == {"fr"}
+    assert all(WORDS_MIN <= len(a.text.split()) <= WORDS_MAX for a in articles)
+
+
+def test_make_corpus_unknown_language_writes_nothing(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["bench", "--make-corpus", "2", "--lang", "de", "--out", str(tmp_path / "c")])
+    assert result.exit_code != 0 and "no corpus vocabulary for 'de'" in result.output
+    assert not (tmp_path / "c").exists() or not any((tmp_path / "c").iterdir())

@@ -408,13 +408,15 @@ def run_batch(
     on_start: Callable[[BatchReport, int], None] | None = None,
     on_progress: ProgressCallback | None = None,
     on_partition_error: Callable[[str, BaseException], None] | None = None,
+    client: Any = None,
 ) -> BatchReport:
     """Extract every article of `paths` on Dask and write the Parquet layout above under `out`.
 
     `scheduler` is 'local' (a LocalCluster of `workers` single-threaded worker processes, or threads with
     `processes=False`) or the address of a running Dask scheduler. Partitions already written are skipped.
+    A `client` already connected (`vigie bench` warms its workers up first) is used instead, and left open.
     """
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import as_completed
 
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
@@ -429,37 +431,63 @@ def run_batch(
     report.skipped_partitions = report.partitions - len(the_plan.pending)
     total = the_plan.pending_items
     cluster: Any = None
-    client: Any = None
+    own_client = client is None
     try:
-        if the_plan.pending:
-            try:
-                if scheduler == "local":
-                    # Threads talk in-process; processes over TCP on the loopback only.
-                    where = {"host": "127.0.0.1"} if processes else {}
-                    cluster = LocalCluster(  # type: ignore[no-untyped-call]
-                        n_workers=workers, threads_per_worker=1, processes=processes, silence_logs=logging.ERROR,
-                        dashboard_address="127.0.0.1:0", **where,
-                    )  # fmt: skip
-                    client = Client(cluster)  # type: ignore[no-untyped-call]
-                else:
-                    client = Client(scheduler, timeout=30)  # type: ignore[no-untyped-call]
-            except (OSError, RuntimeError, ValueError) as err:
-                raise ConfigError(f"cannot start or reach the Dask cluster ({err})", where=scheduler,
-                                  hint="give 'local' or a scheduler address such as tcp://HOST:8786") from err
+        if the_plan.pending and own_client:
+            client, cluster = connect(scheduler, workers, processes=processes)
             report.dashboard = _dashboard(client, local=cluster is not None)
         if on_start:
             on_start(report, total)
-        if client is not None:
+        if client is not None and the_plan.pending:
             _run(client, as_completed, read, out, partition_size, the_plan, report, workers, on_progress,
                  on_partition_error)
     finally:
-        if client is not None:
+        if own_client and client is not None:
             client.close()
         if cluster is not None:
             cluster.close()
     _tally(out, [pid for _, pid, _ in the_plan.partitions], report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.scheduler.work-stealing-interval": "1s",
+}
+"""Dask's housekeeping for a local cluster, slowed down: a task here is seconds of NLP, so checking the event
+loop every 20 ms and memory and work stealing every 100 ms buys nothing, and in the client process (scheduler
+and nannies) it costs about 5% of a core with two workers idle (1% with these), a core the workers need."""
+
+
+def connect(scheduler: str = "local", workers: int = 2, *, processes: bool = True) -> tuple[Any, Any]:
+    """A Dask client and the LocalCluster it runs on (None for a scheduler address); close both when done.
+
+    'local' starts `workers` single-threaded workers: processes (spawned, so each loads its own models and
+    numpy's BLAS is held to one thread by Dask's nanny) or, with `processes=False`, threads of this process.
+    """
+    import dask
+    from distributed import Client, LocalCluster
+
+    cluster: Any = None
+    try:
+        if scheduler == "local":
+            # Threads talk in-process; processes over TCP on the loopback only.
+            where = {"host": "127.0.0.1"} if processes else {}
+            with dask.config.set(LOCAL_CLUSTER_CONFIG):  # read by the scheduler and nannies, passed to workers
+                cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                    n_workers=workers, threads_per_worker=1, processes=processes, silence_logs=logging.ERROR,
+                    dashboard_address="127.0.0.1:0", **where,
+                )  # fmt: skip
+            return Client(cluster), cluster  # type: ignore[no-untyped-call]
+        return Client(scheduler, timeout=30), None  # type: ignore[no-untyped-call]
+    except (OSError, RuntimeError, ValueError) as err:
+        if cluster is not None:
+            cluster.close()
+        raise ConfigError(f"cannot start or reach the Dask cluster ({err})", where=scheduler,
+                          hint="give 'local' or a scheduler address such as tcp://HOST:8786") from err
 
 
 def _run(client: Any, as_completed: Any, read: Callable[[], Iterable[Item]], out: Path, size: int,

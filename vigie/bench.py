@@ -6,19 +6,29 @@ Vigie's `extract`. The bare model is the one Vigie's pipeline for the language r
 through natasha's Doc API), or spaCy's tokenizer alone (`blank:<code>`) for a language without a model.
 Peak RSS is the process's high-water mark (`ru_maxrss`): one process holds both models, so it bounds
 Vigie's own footprint from above.
+
+`run_worker_bench` then measures the path `vigie batch` takes: the same articles, written as JSON Lines,
+through `run_batch` on Dask LocalClusters of 1 and 2 (…) single-threaded worker processes, taking turns
+slice by slice. Each cluster starts and every worker loads its models on a warm-up task before any clock
+starts; the workers report their own peak RSS, CPU time and stage times (`_worker_probe`), so memory is
+measured per worker.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import logging
 import multiprocessing
 import os
 import platform
 import resource
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -57,6 +67,37 @@ class PhaseResult(BaseModel):
     errors: int = Field(default=0, description="Documents whose processing raised; they count in the time.")
 
 
+class WorkerRun(BaseModel):
+    """The batch path (`run_batch` on a local Dask cluster) with one worker count, models loaded beforehand."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    workers: int
+    seconds: float = Field(description="Wall time of `run_batch` over all the articles, Parquet written.")
+    docs_per_s: float
+    words_per_s: float
+    peak_rss_mb: list[float] = Field(description="Each worker's own peak RSS at the end (`own_peak_rss_mb`), in MB "
+                                                 "(10^6 bytes).")
+    max_peak_rss_mb: float
+    cpu_seconds: list[float] = Field(description="CPU time of each worker process from the end of its warm-up to "
+                                                 "the end of the last round (its idle turns included).")
+    driver_cpu_seconds: float = Field(description="CPU time of this process (client, scheduler, Parquet writing) "
+                                                  "during the timed run.")
+    startup_seconds: float = Field(description="Cluster start and model loading on every worker, untimed.")
+    load_average: list[float] = Field(
+        default_factory=list, description="The machine's 1-minute load average as each round began."
+    )
+    rounds: int = Field(default=1, description="Slices of the corpus, each run by every worker count in turn.")
+    partition_size: int
+    partitions: int
+    documents: int = Field(description="Documents extracted (written to Parquet).")
+    events: int
+    errors: int = Field(description="Articles not extracted: those in the error table and in failed partitions.")
+    stage_seconds: dict[str, float] = Field(
+        default_factory=dict, description="Seconds per stage during the timed run, summed over the workers."
+    )
+
+
 class BenchReport(BaseModel):
     """One benchmark run: what ran on what, both sides' figures, and Vigie's time per stage."""
 
@@ -76,7 +117,26 @@ class BenchReport(BaseModel):
     stage_seconds: dict[str, float] = Field(
         default_factory=dict, description="Vigie's seconds per stage during the measured run (one process only)."
     )
+    worker_runs: list[WorkerRun] = Field(
+        default_factory=list, description="The batch path on a local Dask cluster, per worker count."
+    )
+    scaling: dict[str, float] = Field(
+        default_factory=dict,
+        description="docs/s with N workers divided by docs/s with one, keyed by N (e.g. '2': 1.8).",
+    )
+    batch_ratio: float | None = Field(
+        default=None, description="docs/s of the batch path with one worker divided by the bare model's."
+    )
     environment: dict[str, str] = Field(default_factory=dict)
+
+    def with_worker_runs(self, runs: Sequence[WorkerRun]) -> BenchReport:
+        """This report with the batch-path runs, their scaling over one worker and the one-worker ratio to bare."""
+        # Ratios of seconds (every run has the same documents), not of the rounded docs/s.
+        one = next((r for r in runs if r.workers == 1 and r.seconds), None)
+        scaling = {str(r.workers): round(one.seconds / r.seconds, 4) for r in runs
+                   if one is not None and r.seconds and r.workers != 1}
+        batch_ratio = round(self.bare_spacy.seconds / one.seconds, 4) if one is not None else None
+        return self.model_copy(update={"worker_runs": list(runs), "scaling": scaling, "batch_ratio": batch_ratio})
 
 
 def load_bare(model_name: str) -> Any:
@@ -236,6 +296,210 @@ def run_bench(
         stage_seconds=stages,
         environment=_environment(),
     )
+
+
+def bench_partition_size(documents: int, workers: int) -> int:
+    """Partitions small enough that the last ones do not leave a worker idle for long (about 16 per
+    worker), large enough to keep the per-partition cost (a task, a few Parquet files) small."""
+    from vigie.batch import DEFAULT_PARTITION_SIZE
+
+    return max(1, min(DEFAULT_PARTITION_SIZE, documents // (16 * max(1, workers))))
+
+
+def bench_rounds(documents: int) -> int:
+    """Rounds of the worker runs: slices of at least 250 documents, at most 4 of them."""
+    return max(1, min(4, documents // 250))
+
+
+WorkerProgress = Callable[[int, int, int], None]
+"""Called as on_progress(workers, done, total) during a batch-path run."""
+
+
+@dataclass
+class _Tally:
+    """One worker count's figures, summed over the rounds."""
+
+    client: Any
+    cluster: Any
+    startup: float
+    before: dict[str, dict[str, Any]]
+    seconds: float = 0.0
+    driver_cpu: float = 0.0
+    loads: list[float] = field(default_factory=list)
+    items: int = 0
+    documents: int = 0
+    events: int = 0
+    errors: int = 0
+    partitions: int = 0
+    done: int = 0
+
+
+def run_worker_bench(
+    articles: Sequence[Article],
+    worker_counts: Sequence[int],
+    *,
+    lang: str | None = None,
+    partition_size: int | None = None,
+    rounds: int | None = None,
+    processes: bool = True,
+    on_progress: WorkerProgress | None = None,
+) -> list[WorkerRun]:
+    """Run `articles` through `vigie batch`'s path (`run_batch`) with each worker count, on local clusters.
+
+    Every count has its own cluster, started first; each worker runs a warm-up partition (models loaded)
+    before any clock starts. The articles are cut into `rounds` slices written as JSON Lines (read by
+    `run_batch` as `vigie batch` reads them); slice by slice, each cluster runs the slice in turn, so a
+    change in the machine's load during the benchmark weighs on every count alike. Only `run_batch` is
+    timed; its Parquet output goes to a temporary folder, deleted afterwards. One partition size serves
+    every count (by default `bench_partition_size` of a slice for the largest count), so the runs differ
+    only in their number of workers. `processes=False` runs the workers as threads (tests).
+    """
+    if not articles:
+        raise InputError("no articles to benchmark", hint="check the corpus file or --docs")
+    counts = list(dict.fromkeys(worker_counts))
+    if not counts or min(counts) < 1:
+        raise InputError(f"worker counts must be at least 1, got {list(worker_counts)}")
+    n_rounds = max(1, min(rounds or bench_rounds(len(articles)), len(articles)))
+    slices = [articles[i * len(articles) // n_rounds : (i + 1) * len(articles) // n_rounds] for i in range(n_rounds)]
+    size = partition_size or bench_partition_size(min(len(s) for s in slices), max(counts))
+    words = sum(len(a.text.split()) for a in articles)
+    tallies: dict[int, _Tally] = {}
+    with tempfile.TemporaryDirectory(prefix="vigie-bench-") as temp, contextlib.ExitStack() as stack:
+        files = []
+        for number, part in enumerate(slices):
+            files.append(Path(temp) / f"slice-{number}.jsonl")
+            with files[-1].open("w", encoding="utf-8", newline="\n") as handle:  # as --make-corpus writes
+                for article in part:
+                    handle.write(article.model_dump_json(exclude_none=True) + "\n")
+        for count in counts:
+            tallies[count] = _start_workers(stack, count, articles[:2], lang=lang, processes=processes)
+        for path in files:
+            for count, tally in tallies.items():
+                _timed_round(tally, path, Path(temp) / f"out-{count}", count, size, len(articles), lang,
+                             None if on_progress is None else functools.partial(on_progress, count))
+        afters = {count: tally.client.run(_worker_probe, lang) for count, tally in tallies.items()}
+    return [_worker_result(count, tally, afters[count], size, words) for count, tally in tallies.items()]
+
+
+def _start_workers(stack: contextlib.ExitStack, count: int, warmup: Sequence[Article], *, lang: str | None,
+                   processes: bool) -> _Tally:
+    """A local cluster of `count` workers, each with its models loaded, closed when `stack` closes."""
+    from vigie.batch import connect
+
+    started = time.perf_counter()
+    client, cluster = connect("local", count, processes=processes)
+    if cluster is not None:
+        stack.callback(cluster.close)
+    stack.callback(client.close)
+    client.wait_for_workers(count)
+    addresses = sorted(client.scheduler_info()["workers"])
+    # One warm-up partition pinned to each worker: models load there, in the thread tasks run on.
+    client.gather([client.submit(_warm_up, list(warmup), workers=[address], allow_other_workers=False, pure=False)
+                   for address in addresses])
+    before = client.run(_worker_probe, lang)
+    return _Tally(client, cluster, time.perf_counter() - started, before)
+
+
+def _timed_round(tally: _Tally, corpus: Path, out: Path, count: int, size: int, total: int, lang: str | None,
+                 on_progress: Callable[[int, int], None] | None) -> None:
+    from vigie.batch import run_batch
+
+    def advance(finished: int, _: int) -> None:
+        tally.done += finished
+        if on_progress is not None:
+            on_progress(tally.done, total)
+
+    tally.loads.append(_load_average())
+    driver_before = _cpu_seconds()
+    clock = time.perf_counter()
+    batch = run_batch([corpus], out, client=tally.client, workers=count, partition_size=size, lang=lang,
+                      on_progress=advance)
+    tally.seconds += time.perf_counter() - clock
+    tally.driver_cpu += _cpu_seconds() - driver_before
+    tally.items += batch.items
+    tally.documents += batch.documents
+    tally.events += batch.events
+    tally.errors += batch.items - batch.documents  # the error table's, and those of any failed partition
+    tally.partitions += batch.partitions
+
+
+def _worker_result(count: int, tally: _Tally, after: dict[str, dict[str, Any]], size: int, words: int) -> WorkerRun:
+    stages: dict[str, float] = {}
+    for address, probe in after.items():
+        earlier = tally.before.get(address, {}).get("stage_seconds", {})
+        for name, value in probe["stage_seconds"].items():
+            stages[name] = stages.get(name, 0.0) + value - earlier.get(name, 0.0)
+    peaks = [after[a]["peak_rss_mb"] for a in sorted(after)]
+    seconds = tally.seconds
+    return WorkerRun(
+        workers=count,
+        seconds=round(seconds, 3),
+        docs_per_s=round(tally.items / seconds, 3) if seconds else 0.0,
+        words_per_s=round(words / seconds, 1) if seconds else 0.0,
+        peak_rss_mb=peaks,
+        max_peak_rss_mb=max(peaks, default=0.0),
+        cpu_seconds=[round(after[a]["cpu_seconds"] - tally.before.get(a, {}).get("cpu_seconds", 0.0), 2)
+                     for a in sorted(after)],
+        driver_cpu_seconds=round(tally.driver_cpu, 2),
+        startup_seconds=round(tally.startup, 2),
+        load_average=tally.loads,
+        rounds=len(tally.loads),
+        partition_size=size,
+        partitions=tally.partitions,
+        documents=tally.documents,
+        events=tally.events,
+        errors=tally.errors,
+        stage_seconds={name: round(value, 4) for name, value in stages.items()},
+    )
+
+
+def _warm_up(articles: list[Article]) -> float:
+    """On a worker: the task `vigie batch` runs, on a few articles, so that every model is loaded."""
+    from vigie.batch import process_partition
+
+    started = time.perf_counter()
+    process_partition(articles)
+    return time.perf_counter() - started
+
+
+def _worker_probe(lang: str | None) -> dict[str, Any]:
+    """On a worker (`client.run`): its pid, own peak RSS and CPU time, and its pipeline's stage times."""
+    stages: dict[str, float] = {}
+    if lang is not None:
+        from vigie.pipeline import pipeline_for
+
+        if pipeline_for.cache_info().currsize:  # never load a pipeline just to read its clock
+            stages = pipeline_for(lang).stage_times()
+    return {"pid": os.getpid(), "peak_rss_mb": own_peak_rss_mb(), "cpu_seconds": _cpu_seconds(),
+            "stage_seconds": stages}
+
+
+def own_peak_rss_mb() -> float:
+    """This process's own peak RSS in MB (10^6 bytes): Linux's VmHWM, the high-water mark of its address space.
+
+    Not `ru_maxrss`: Linux carries it over fork and exec, so a Dask worker spawned by a nanny in a process
+    that holds models would report that process's peak instead of its own. Elsewhere, `ru_maxrss`.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) * 1024 / 1e6, 1)
+    except (OSError, ValueError):
+        pass
+    return _peak_rss_mb(resource.RUSAGE_SELF)
+
+
+def _load_average() -> float:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:  # not every platform has one
+        return 0.0
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def write_report(report: BenchReport, out_dir: Path = Path("bench/results")) -> Path:

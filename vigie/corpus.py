@@ -187,13 +187,31 @@ def make_corpus(n: int, langs: Sequence[str] = ("fr",), seed: int = 0) -> Iterat
         yield _make_article(vocabularies[i % len(langs)], random.Random(f"vigie-corpus:{seed}:{i}"), seed, i)
 
 
-def write_corpus(out_dir: Path, n: int, langs: Sequence[str] = ("fr",), seed: int = 0) -> Path:
-    """Write `make_corpus(n, langs, seed)` as JSON Lines in `out_dir` and return the file's path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"corpus-{'-'.join(langs)}-{n}-seed{seed}.jsonl"
-    with path.open("w", encoding="utf-8", newline="\n") as out:
-        for article in make_corpus(n, langs, seed):
-            out.write(article.model_dump_json(exclude_none=True) + "\n")
+def corpus_file_name(n: int, langs: Sequence[str], seed: int) -> str:
+    """The name `write_corpus` gives a corpus written into a folder."""
+    return f"corpus-{'-'.join(langs)}-{n}-seed{seed}.jsonl"
+
+
+def write_corpus(out: Path, n: int, langs: Sequence[str] = ("fr",), seed: int = 0) -> Path:
+    """Write `make_corpus(n, langs, seed)` as JSON Lines and return the file's path.
+
+    `out` is the file itself when it ends in .jsonl, else a folder that receives `corpus_file_name(...)`.
+    The file appears complete or not at all (written under a hidden name, then renamed), so a reader
+    such as `vigie batch` never sees half a corpus.
+    """
+    path = out if out.suffix.lower() == ".jsonl" else out / corpus_file_name(n, langs, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for lang in langs:  # an unknown language fails before any file is made
+        load_vocabulary(lang)
+    articles = make_corpus(n, langs, seed)
+    temp = path.with_name(f".{path.name}.tmp")
+    try:
+        with temp.open("w", encoding="utf-8", newline="\n") as handle:
+            for article in articles:
+                handle.write(article.model_dump_json(exclude_none=True) + "\n")
+        temp.replace(path)
+    finally:
+        temp.unlink(missing_ok=True)
     return path
 
 

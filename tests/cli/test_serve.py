@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from click.testing import CliRunner
 
 from vigie.api.tokens import hash_token
 from vigie.cli import cli
+from vigie.errors import ConfigError
 from vigie.store import open_store
 
 
@@ -57,3 +59,26 @@ def test_serve_refuses_a_missing_store(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "no event store here" in result.stderr
     assert not missing.exists()
+
+
+def test_serve_with_workers_hands_uvicorn_the_app_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    from vigie.api.app import SERVE_DB_ENV, create_app_from_environment
+
+    db = tmp_path / "vigie.db"
+    open_store(str(db)).close()
+    monkeypatch.delenv(SERVE_DB_ENV, raising=False)
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append({"app": app, **options}))
+
+    result = CliRunner().invoke(cli, ["serve", "--db", str(db), "--workers", "2", "--log-level", "warning"])
+
+    assert result.exit_code == 0, result.output
+    assert calls[0]["app"] == "vigie.api.app:create_app_from_environment"
+    assert calls[0]["factory"] is True and calls[0]["workers"] == 2 and calls[0]["access_log"] is False
+    assert os.environ[SERVE_DB_ENV] == str(db)
+    assert create_app_from_environment().openapi()["info"]["title"] == "Vigie"
+    monkeypatch.delenv(SERVE_DB_ENV)
+    with pytest.raises(ConfigError, match=SERVE_DB_ENV):
+        create_app_from_environment()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -11,10 +12,12 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from vigie.api.caching import VersionedCache
 from vigie.api.deps import ApiSettings
 from vigie.api.errors import install_error_handlers
 from vigie.api.routes import documents, events, health, stats
-from vigie.store import open_store
+from vigie.api.served import ServedStore
+from vigie.errors import ConfigError
 
 #: Sent with every response. Article text is untrusted: even if a client rendered a response as HTML, no script,
 #: plugin, frame or foreign resource would run or load.
@@ -73,6 +76,18 @@ def serve_dashboard(app: FastAPI, directory: Path = STATIC_DIR) -> None:
     app.router.default = dashboard_or_not_found
 
 
+#: The store `create_app_from_environment` serves (set by `vigie serve --workers N` for its worker processes).
+SERVE_DB_ENV = "VIGIE_SERVE_DB"
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app each worker process of `vigie serve --workers N` builds: over the store named by $VIGIE_SERVE_DB."""
+    url = os.environ.get(SERVE_DB_ENV)
+    if not url:
+        raise ConfigError(f"${SERVE_DB_ENV} names no store", hint="start the server with `vigie serve --db …`")
+    return create_app(ApiSettings(store_url=url))
+
+
 def _version() -> str:
     try:
         return version("vigie")
@@ -88,8 +103,9 @@ def create_app(settings: ApiSettings | str) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = open_store(resolved.store_url, create=resolved.create_store)
+        store = ServedStore(resolved.store_url, create=resolved.create_store)
         app.state.store = store
+        app.state.cache = VersionedCache()
         try:
             yield
         finally:

@@ -10,6 +10,7 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from vigie.api.errors import ApiError
+from vigie.api.served import ServedStore
 from vigie.api.tokens import hash_token
 from vigie.records import EventQuery
 from vigie.store import Store
@@ -29,19 +30,30 @@ class ApiSettings:
     max_text: int = 1_000_000
 
 
-def get_settings(request: Request) -> ApiSettings:
+# The dependencies that do not block are coroutines: FastAPI runs a plain function in its thread pool, a hop that
+# costs more than these functions themselves.
+
+
+async def get_settings(request: Request) -> ApiSettings:
     settings: ApiSettings = request.app.state.settings
     return settings
 
 
-def get_store(request: Request) -> Store:
-    """The store the app opened at startup (one connection, shared: both backends serialise calls)."""
+async def get_store(request: Request) -> Store:
+    """The store the app opened at startup: a ServedStore (reads spread over a few connections of a SQLite file)."""
     store: Store = request.app.state.store
+    return store
+
+
+async def get_served(request: Request) -> ServedStore:
+    """The same store with its data version, and the app's cache of responses computed from the data."""
+    store: ServedStore = request.app.state.store
     return store
 
 
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
+ServedDep = Annotated[ServedStore, Depends(get_served)]
 
 _bearer = HTTPBearer(auto_error=False, description="A write token from `vigie token create`.")
 
@@ -88,7 +100,7 @@ def parse_bbox(value: str) -> tuple[float, float, float, float]:
     return west, south, east, north
 
 
-def event_filters(
+async def event_filters(
     type_: Annotated[
         str | None, Query(alias="type", max_length=64, description="PLOVER event type, e.g. PROTEST.")
     ] = None,

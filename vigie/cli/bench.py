@@ -21,7 +21,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from vigie.bench import BenchReport, bare_model_name, run_bench, write_report
+from vigie.bench import BenchReport, bare_model_name, run_bench, run_worker_bench, write_report
 from vigie.cli import cli, db_option
 from vigie.errors import InputError
 from vigie.records import Article
@@ -41,10 +41,17 @@ from vigie.records import Article
     "--out",
     default=Path("bench/results"),
     show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the JSON report.",
+    type=click.Path(path_type=Path),
+    help="Folder for the JSON report; with --make-corpus, the corpus file (.jsonl) or folder [bench/corpus].",
 )
-@click.option("--n-process", default=1, show_default=True, type=click.IntRange(min=1), help="Worker processes.")
+@click.option("--n-process", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Processes of the in-process comparison (Vigie beside the bare model).")
+@click.option("--workers", "worker_counts", default="1,2", show_default=True, metavar="N[,N…]",
+              callback=lambda ctx, param, value: _worker_counts(value),
+              help="Then run the corpus through `vigie batch`'s path on a local Dask cluster of N worker "
+                   "processes, for each N in turn (0: skip).")
+@click.option("--make-corpus", "make_corpus_n", type=click.IntRange(min=1), metavar="N",
+              help="Write N synthetic articles (--lang fr, en, ru or all) as JSON Lines to --out and exit.")
 @click.option("--quiet", is_flag=True, help="No progress display.")
 @click.option("--store", "store_bench", is_flag=True, help="Benchmark the event store instead (needs an empty --db).")
 @click.option(
@@ -52,10 +59,19 @@ from vigie.records import Article
     default=1_000_000,
     show_default=True,
     type=click.IntRange(min=1),
-    help="With --store: synthetic events to load.",
+    help="With --store or --api: synthetic events to load.",
 )
 @click.option("--geo", "geo_bench", is_flag=True,
               help="Benchmark the geoparser instead: gazetteer load, both `vigie geo` modes, resolutions/s.")
+@click.option("--api", "api_bench", is_flag=True,
+              help="Benchmark the HTTP API instead: `vigie serve` on --db (filled with --events synthetic events "
+                   "if it has none) under --clients concurrent clients; p50/p95 of /api/events and /api/stats.")
+@click.option("--clients", default=50, show_default=True, type=click.IntRange(min=1),
+              help="With --api: concurrent clients.")
+@click.option("--seconds", default=60.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="With --api: measured seconds (after a warm-up of 5 s, or a quarter of this if less).")
+@click.option("--server-workers", type=click.IntRange(min=1), metavar="N",
+              help="With --api: server processes (`vigie serve --workers`) [default: one a core].")
 @db_option
 def bench(
     lang: str,
@@ -64,22 +80,36 @@ def bench(
     corpus_path: Path | None,
     out: Path,
     n_process: int,
+    worker_counts: tuple[int, ...],
+    make_corpus_n: int | None,
     quiet: bool,
     store_bench: bool,
     events: int,
     geo_bench: bool,
+    api_bench: bool,
+    clients: int,
+    seconds: float,
+    server_workers: int | None,
     db: str | None,
 ) -> None:
     """Measure documents/s, words/s and peak memory of Vigie against the bare model on the same texts (the
     language's spaCy model, natasha's own pipeline for Russian, spaCy's tokenizer where there is no model);
-    with --store, the event store's bulk load (events/s) and the p50/p95 latency of five typical queries.
+    with --store, the event store's bulk load (events/s) and the p50/p95 latency of five typical queries; with
+    --api, requests/s and p50/p95 of /api/events (box + dates) and /api/stats from concurrent clients of `vigie serve`.
 
-    Example: vigie bench --lang fr --docs 2000
+    Example: vigie bench --lang fr --docs 2000 --workers 1,2
+
+    Example: vigie bench --make-corpus 20000 --lang all --out bench/corpus/
 
     Example: vigie bench --store --events 1000000 --db /tmp/bench.db
 
     Example: vigie bench --geo --docs 500
+
+    Example: vigie bench --api --events 1000000 --db /tmp/bench1m.db --clients 50 --seconds 60
     """
+    if api_bench:
+        _bench_api(db, events, seed, clients, seconds, server_workers, out, quiet)
+        return
     if geo_bench:  # English unless --lang says otherwise (the issue's figures are on English news)
         explicit = click.get_current_context().get_parameter_source("lang") != click.core.ParameterSource.DEFAULT
         _bench_geo(lang if explicit else "en", docs, seed, corpus_path, out)
@@ -87,6 +117,14 @@ def bench(
     if store_bench:
         _bench_store(db, events, seed, out, quiet)
         return
+    out_given = click.get_current_context().get_parameter_source("out") != click.core.ParameterSource.DEFAULT
+    if make_corpus_n is not None:
+        _make_corpus(make_corpus_n, lang, seed, out if out_given else Path("bench/corpus"))
+        return
+    if lang == "all":
+        raise InputError("--lang all is for --make-corpus only", hint="benchmark one language at a time")
+    if out.is_file():
+        raise InputError("--out must be a folder for the report", where=str(out))
     from vigie.lang.loader import load_language
     from vigie.pipeline import Pipeline
 
@@ -122,12 +160,44 @@ def bench(
             corpus=corpus,
             on_progress=advance,
         )
+        if worker_counts:
+            runs = run_worker_bench(articles, worker_counts, lang=lang,
+                                    on_progress=lambda n, done, total: advance(_workers(n), done, total))
+            report = report.with_worker_runs(runs)
     path = write_report(report, out)
     Console().print(render_report(report))
+    if report.worker_runs:
+        Console().print(render_worker_runs(report))
     click.echo(f"report: {path}")
-    if report.vigie.errors:
-        click.echo(f"{report.vigie.errors} documents failed; see the log above", err=True)
+    failed = report.vigie.errors + sum(r.errors for r in report.worker_runs)
+    if failed:
+        click.echo(f"{failed} documents failed; see the log above", err=True)
         raise SystemExit(1)
+
+
+def _worker_counts(value: str) -> tuple[int, ...]:
+    """--workers: comma-separated counts of at least 1, in the order given; 0 alone for none."""
+    try:
+        counts = tuple(int(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        raise click.BadParameter(f"expected counts such as 1,2, got {value!r}") from None
+    if counts == (0,):
+        return ()
+    if not counts or min(counts) < 1:
+        raise click.BadParameter(f"expected counts of at least 1 such as 1,2 (or 0 for none), got {value!r}")
+    return counts
+
+
+def _workers(n: int) -> str:
+    return f"{n} worker" if n == 1 else f"{n} workers"
+
+
+def _make_corpus(n: int, lang: str, seed: int, out: Path) -> None:
+    from vigie.corpus import corpus_languages, write_corpus
+
+    langs = corpus_languages() if lang == "all" else [lang]
+    path = write_corpus(out, n, langs, seed)
+    click.echo(f"wrote {n:,} synthetic articles ({', '.join(langs)}, seed {seed}) to {path}")
 
 
 def _bench_store(db: str | None, events: int, seed: int, out: Path, quiet: bool) -> None:
@@ -171,6 +241,49 @@ def _bench_geo(lang: str, docs: int, seed: int, corpus_path: Path | None, out: P
     click.echo(f"report: {path}")
 
 
+def _bench_api(
+    db: str | None, events: int, seed: int, clients: int, seconds: float, workers: int | None, out: Path, quiet: bool
+) -> None:
+    import os
+    import tempfile
+
+    from vigie.api_bench import render_api_report, run_api_bench, write_api_report
+
+    # Without --db, a store kept in the temporary folder: the next run with the same --events reuses it.
+    db = db or str(Path(tempfile.gettempdir()) / f"vigie-bench-api-{events}-{seed}.db")
+    with Progress(
+        TextColumn("{task.description:>10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=quiet or not sys.stderr.isatty(),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("loading", total=events, visible=False)
+
+        def loaded(n: int) -> None:
+            progress.update(task, completed=n, visible=True)
+
+        report = run_api_bench(
+            db,
+            events,
+            clients,
+            seconds,
+            seed=seed,
+            workers=workers or os.cpu_count() or 1,
+            on_progress=loaded,
+            on_phase=None if quiet else lambda phase: click.echo(phase, err=True),
+        )
+    path = write_api_report(report, out)
+    Console().print(render_api_report(report))
+    click.echo(f"report: {path}")
+    if report.errors:
+        click.echo(f"{report.errors} requests failed, e.g. {report.error_samples[0]}", err=True)
+        raise SystemExit(1)
+
+
 class _SpeedColumn(ProgressColumn):
     """Documents per second of a task, once rich has measured it."""
 
@@ -197,6 +310,34 @@ def _load_articles(lang: str, docs: int, seed: int, corpus_path: Path | None) ->
     if not articles:
         raise InputError("no readable articles", where=str(corpus_path))
     return articles, str(corpus_path)
+
+
+def render_worker_runs(report: BenchReport) -> Table:
+    """The batch-path runs side by side: throughput, scaling over one worker, memory per worker, stages."""
+    runs = report.worker_runs
+    table = Table(
+        title=f"`vigie batch` path on local Dask clusters, models loaded first, {runs[0].rounds} round(s) "
+        f"taken in turn, partitions of {runs[0].partition_size}",
+        title_justify="left",
+    )
+    table.add_column("")
+    for run in runs:
+        table.add_column(_workers(run.workers), justify="right")
+    table.add_row("documents/s", *(f"{r.docs_per_s:,.2f}" for r in runs))
+    table.add_row("words/s", *(f"{r.words_per_s:,.0f}" for r in runs))
+    table.add_row("seconds", *(f"{r.seconds:,.1f}" for r in runs))
+    table.add_row("× 1 worker", *(f"{report.scaling.get(str(r.workers), 1.0):.2f}" for r in runs))
+    table.add_row("peak RSS per worker (MB)", *(", ".join(f"{m:,.0f}" for m in r.peak_rss_mb) for r in runs))
+    table.add_row("worker CPU (s)", *(", ".join(f"{c:,.0f}" for c in r.cpu_seconds) for r in runs))
+    table.add_row("driver CPU (s)", *(f"{r.driver_cpu_seconds:,.1f}" for r in runs))
+    table.add_row("load average (per round)", *(", ".join(f"{x:.1f}" for x in r.load_average) for r in runs))
+    table.add_row("failed documents", *(str(r.errors) for r in runs))
+    if report.batch_ratio is not None:
+        table.add_row("1 worker ÷ bare (docs/s)", f"{report.batch_ratio:.2f}", *([""] * (len(runs) - 1)))
+    table.add_section()
+    for stage in runs[0].stage_seconds:
+        table.add_row(f"  stage {stage} (s)", *(f"{r.stage_seconds.get(stage, 0.0):,.1f}" for r in runs))
+    return table
 
 
 def render_report(report: BenchReport) -> Table:

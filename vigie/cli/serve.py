@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from vigie.cli import cli, db_option, default_db
@@ -19,7 +21,14 @@ from vigie.store import open_store
     show_default=True,
     help="uvicorn's log level (requests are logged at info).",
 )
-def serve(db: str | None, host: str, port: int, log_level: str) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes (uvicorn workers), each with its own connections to the store; about one a core.",
+)
+def serve(db: str | None, host: str, port: int, log_level: str, workers: int) -> None:
     """Serve the event store over HTTP: the dashboard at /, the API under /api, its OpenAPI schema at /openapi.json.
 
     Read-only until a write token exists (see `vigie token create`); POST /api/documents then needs it.
@@ -28,7 +37,7 @@ def serve(db: str | None, host: str, port: int, log_level: str) -> None:
     """
     import uvicorn
 
-    from vigie.api.app import create_app
+    from vigie.api.app import SERVE_DB_ENV, create_app
     from vigie.api.deps import ApiSettings
 
     url = db or default_db()
@@ -38,7 +47,23 @@ def serve(db: str | None, host: str, port: int, log_level: str) -> None:
     click.echo(
         f"serving {url} on http://{host}:{port}/ ({'writable with a token' if writable else 'read-only'})", err=True
     )
-    uvicorn.run(create_app(ApiSettings(store_url=url)), host=host, port=port, log_level=log_level)
+    # Requests are logged at info only: below it, uvicorn need not build an access-log line for each.
+    access_log = log_level in ("info", "debug")
+    if workers == 1:
+        app = create_app(ApiSettings(store_url=url))
+        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log)
+        return
+    # Worker processes import the app: the factory reads the store's location from the environment.
+    os.environ[SERVE_DB_ENV] = url
+    uvicorn.run(
+        "vigie.api.app:create_app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=access_log,
+    )
 
 
 @cli.group()
