@@ -9,6 +9,7 @@ unresolved place.
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 import string
 from collections import Counter
@@ -75,14 +76,19 @@ def _countries_named(m: Mention) -> set[str]:
 ORG_CITY_POPULATION = 100_000
 
 
-def _token_at(tokens: tuple[Token, ...], start: int) -> Token | None:
-    k = bisect.bisect_left(tokens, start, key=lambda t: t.start)
-    return tokens[k] if k < len(tokens) and tokens[k].start == start else None
+_START = operator.attrgetter("start")
+_BREAK_CHARS = frozenset('.!?:;\n«»"“”')  # the characters of _SENTENCE_BREAK
+
+
+def _token_at(tokens: tuple[Token, ...], start: int, lo: int = 0) -> tuple[Token | None, int]:
+    """The token starting at `start` (or None), and where to look from for a later start."""
+    k = bisect.bisect_left(tokens, start, lo, key=_START)
+    return (tokens[k] if k < len(tokens) and tokens[k].start == start else None), k
 
 
 def _starts_sentence(text: str, start: int) -> bool:
     before = text[max(0, start - 8) : start].rstrip()
-    return start == 0 or (bool(before) and bool(_SENTENCE_BREAK.match(before[-1])))
+    return start == 0 or (bool(before) and before[-1] in _BREAK_CHARS)
 
 
 class MentionFinder:
@@ -94,6 +100,9 @@ class MentionFinder:
         self._aliases: dict[str, tuple[Candidate, ...]] = {}
         self._span_memo: dict[str, tuple[Candidate, ...]] = {}
         self._org_memo: dict[str, tuple[str, ...]] = {}
+        self._inside_memo: dict[str, frozenset[str] | None] = {}  # name -> kinds its own site word gives
+        self._kinds_memo: dict[str, frozenset[str]] = {}  # cue -> site kinds
+        self._country_memo: dict[str, bool] = {}  # name -> whether a reading of it is a country
         self._demonym_bytes = {word.encode("utf-8"): code for word, code in rules.demonyms.items()}
         self._alias_prefixes = {
             " ".join(key.split()[:n]) + " " for key in rules.aliases for n in range(1, key.count(" ") + 1)
@@ -168,15 +177,22 @@ class MentionFinder:
         text = doc.text
         entities: tuple[EntityMention, ...] = doc.layer("entities")
         countries = self._demonym_countries(text)
+        narrowing = []  # only MISC and ORG entities can narrow a country name
         for ent in entities:
             if ent.label == "ORG":
                 countries.update(self._org_countries(ent.text))
+                narrowing.append(ent)
+            elif ent.label == "MISC":
+                narrowing.append(ent)
+        narrowers = tuple(narrowing)
+        tokens, k = doc.tokens, 0
         mentions = []
         for start, end in sorted(set(spans)):
             name = text[start:end]
             m = Mention(start, end, name, list(self.span_candidates(name)), ner="LOC")
-            self._narrow_by_entities(m, entities)
-            token = _token_at(doc.tokens, start)
+            if narrowers and self._names_country(name):
+                self._narrow_by_entities(m, narrowers)
+            token, k = _token_at(tokens, start, k)  # the spans come in order: search on from the last
             m.pos = token.pos if token is not None else None
             m.initial = _starts_sentence(text, start)
             mentions.append(m)
@@ -189,11 +205,13 @@ class MentionFinder:
         The casefolded text is cut into words in bytes (punctuation to spaces, then split): several times
         faster than a word regex, and the demonyms are looked up as a set intersection.
         """
-        lowered = text.casefold()
-        for mark in _WIDE_PUNCTUATION:
-            if mark in lowered:
-                lowered = lowered.replace(mark, " ")
-        words = lowered.encode("utf-8").translate(_ASCII_PUNCTUATION).split()
+        for mark in _WIDE_PUNCTUATION:  # these marks have no case: blanking them first changes nothing
+            if mark in text:
+                text = text.replace(mark, " ")
+        # Casefolding is slow on non-ASCII text; on ASCII text it is the ASCII lower-casing of the bytes.
+        data = text.encode("utf-8")
+        data = data.lower() if data.isascii() else text.casefold().encode("utf-8")
+        words = data.translate(_ASCII_PUNCTUATION).split()
         counts: Counter[str] = Counter()
         for word in self._demonym_bytes.keys() & words:
             counts[self._demonym_bytes[word]] += words.count(word)
@@ -233,6 +251,16 @@ class MentionFinder:
                 if ent.label == "MISC" or (ent.label == "ORG" and exact):
                     m.candidates = [c for c in m.candidates if c.entry.precision == "country"]
                     return
+
+    def _names_country(self, name: str) -> bool:
+        """Whether some reading of the whole name is a country (memoised like `span_candidates`)."""
+        known = self._country_memo.get(name)
+        if known is None:
+            known = any(c.entry.precision == "country" for c in self.span_candidates(name))
+            if len(self._country_memo) > _MEMO_SIZE:
+                self._country_memo.clear()
+            self._country_memo[name] = known
+        return known
 
     def span_candidates(self, name: str) -> tuple[Candidate, ...]:
         """Readings of a whole name: as written, else with each word in its dictionary forms."""
@@ -404,27 +432,50 @@ class MentionFinder:
                     known.add(region.gid)
                     m.candidates.append(Candidate(region, primary=True))
 
+    def _site_kinds(self, cue: str) -> frozenset[str]:
+        kinds = self._kinds_memo.get(cue)
+        if kinds is None:
+            if len(self._kinds_memo) > _MEMO_SIZE:
+                self._kinds_memo.clear()
+            kinds = self._kinds_memo[cue] = self.rules.site_kinds(cue)
+        return kinds
+
+    def _inside_kinds(self, name: str) -> frozenset[str] | None:
+        """The site kinds a cue inside the name announces ("Tahrir Square"), None when it holds none."""
+        if name in self._inside_memo:
+            return self._inside_memo[name]
+        inside = self.rules.site_cue_inside
+        cue = inside.search(name) if inside else None
+        kinds = self._site_kinds(cue.group("cue")) if cue else None
+        if len(self._inside_memo) > _MEMO_SIZE:
+            self._inside_memo.clear()
+        self._inside_memo[name] = kinds
+        return kinds
+
     def _mark_context(self, text: str, mentions: list[Mention]) -> None:
         """Site words, "near" and "X, Y" qualifiers, origins, and "Almaty (Alma-Ata)" aliases."""
-        rules, may_hold = self.rules, self.rules.may_hold
+        rules = self.rules
+        site_after, region_after = rules.site_cue_after, rules.region_after
+        # `PlaceRules.may_hold`, inline: a window holding none of a cue's stems cannot match its pattern.
+        site_stems, region_stems, origin_stems = rules.site_stems, rules.region_stems, rules.origin_stems
         for k, m in enumerate(mentions):
             before = text[max(0, m.start - 60) : m.start]
             lowered = before.lower()
-            site_before = rules.site_cue_before if may_hold(rules.site_stems, lowered) else None
+            site_before = rules.site_cue_before if site_stems is None or site_stems.search(lowered) else None
             if site_before and (cue := site_before.search(before)):
-                m.site_kinds = rules.site_kinds(cue.group("cue"))
+                m.site_kinds = self._site_kinds(cue.group("cue"))
                 m.cue_span = (m.start - len(before) + cue.start(), m.start)
-            elif rules.site_cue_after and (cue := rules.site_cue_after.match(text[m.end : m.end + 40])):
-                m.site_kinds = rules.site_kinds(cue.group("cue"))
+            elif site_after and (cue := site_after.match(text[m.end : m.end + 40])):
+                m.site_kinds = self._site_kinds(cue.group("cue"))
                 m.cue_span = (m.end, m.end + cue.end())
-            elif rules.site_cue_inside and (cue := rules.site_cue_inside.search(m.text)):
-                m.site_kinds = rules.site_kinds(cue.group("cue"))
-            region_before = rules.region_before if may_hold(rules.region_stems, lowered) else None
+            elif (kinds := self._inside_kinds(m.text)) is not None:
+                m.site_kinds = kinds
+            region_before = rules.region_before if region_stems is None or region_stems.search(lowered) else None
             if (region_before and region_before.search(before)) or (
-                rules.region_after and rules.region_after.match(text[m.end : m.end + 30])
+                region_after and region_after.match(text[m.end : m.end + 30])
             ):
                 self._add_regions(m)
-            origin_before = rules.origin_before if may_hold(rules.origin_stems, lowered) else None
+            origin_before = rules.origin_before if origin_stems is None or origin_stems.search(lowered) else None
             if origin_before and origin_before.search(text[max(0, m.start - 40) : m.start]):
                 m.role = "origin"
             if k == 0:
@@ -433,16 +484,16 @@ class MentionFinder:
             gap = text[prev.end : m.start]
             if prev.role == "origin" and rules.list_gap.match(gap):
                 m.role = "origin"
-            near_before = rules.near_before if len(gap) < 40 and may_hold(rules.near_stems, gap.lower()) else None
+            near_before = rules.near_before if len(gap) < 40 and rules.may_hold(rules.near_stems, gap.lower()) else None
             if near_before and (near := near_before.search(gap)):
                 if not gap[: near.start()].strip(" ,"):
                     prev.near = m
-            elif _COMMA_GAP.match(gap) or _COMMA_IN_GAP.match(gap):
+            elif "," in gap and (_COMMA_GAP.match(gap) or _COMMA_IN_GAP.match(gap)):
                 prev.within = m
             elif gap == " " and m.candidates and all(c.entry.precision == "admin1" for c in m.candidates):
                 # "Александрия Кировоградской области": a region name right after a town name holds it.
                 prev.within = m
-            elif _PAREN_OPEN.match(gap) and _PAREN_CLOSE.match(text[m.end :]):
+            elif "(" in gap and _PAREN_OPEN.match(gap) and _PAREN_CLOSE.match(text[m.end :]):
                 shared = {c.entry.gid for c in prev.candidates} & {c.entry.gid for c in m.candidates}
                 if shared:  # "Almaty (Alma-Ata)": two names of one place
                     prev.candidates = [c for c in prev.candidates if c.entry.gid in shared]

@@ -165,15 +165,30 @@ def _plausible(c: Candidate) -> bool:
     return e.precision == "country" or (e.precision == "city" and e.population >= PLAUSIBLE_POPULATION)
 
 
-def document_context(mentions: list[Mention], extra: Counter[str]) -> Context:
-    """Countries the document talks about (with weights) and the points it is anchored on."""
+# Countries a set of readings makes plausible, by the readings' ids (an id always names the same entry).
+_PLAUSIBLE_CODES: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def _gids(m: Mention) -> tuple[str, ...]:
+    return tuple([c.entry.gid for c in m.candidates])
+
+
+def document_context(
+    mentions: list[Mention], extra: Counter[str], gids: dict[int, tuple[str, ...]] | None = None
+) -> Context:
+    """Countries the document talks about (with weights) and the points it is anchored on.
+
+    `gids`: id(mention) -> the ids of its readings, when the caller has them already.
+    """
+    if gids is None:
+        gids = {id(m): _gids(m) for m in mentions}
     countries: dict[str, float] = {}
     own: dict[int, tuple[str, float, str | None]] = {}
     regions: dict[str, int] = {}
     anchors = []
     seen: dict[tuple[object, ...], Scored | None] = {}  # a name repeated with the same marks: one verdict
     for m in mentions:
-        key = (m.text, m.ner, m.pos, m.site_kinds, m.region_cue, tuple(c.entry.gid for c in m.candidates))
+        key = (m.text, m.ner, m.pos, m.site_kinds, m.region_cue, gids[id(m)])
         sure = seen[key] if key in seen else seen.setdefault(key, _confident(m))
         if sure is None or (e := sure.candidate.entry).country is None:
             continue
@@ -193,7 +208,13 @@ def document_context(mentions: list[Mention], extra: Counter[str]) -> Context:
     plausible: dict[str, int] = {}
     plausible_own: dict[int, frozenset[str]] = {}
     for m in mentions:
-        codes = frozenset(c.entry.country for c in m.candidates if c.entry.country and _plausible(c))
+        ids = gids[id(m)]
+        codes = _PLAUSIBLE_CODES.get(ids)
+        if codes is None:
+            codes = frozenset(c.entry.country for c in m.candidates if c.entry.country and _plausible(c))
+            if len(_PLAUSIBLE_CODES) > 200_000:
+                _PLAUSIBLE_CODES.clear()
+            _PLAUSIBLE_CODES[ids] = codes
         plausible_own[id(m)] = codes
         for code in codes:
             plausible[code] = plausible.get(code, 0) + 1
@@ -344,7 +365,8 @@ def _decide(m: Mention, ranked: list[Scored], ctx: Context, cfg: RankSettings) -
 def resolve(mentions: list[Mention], extra: Counter[str], cfg: RankSettings | None = None) -> list[Resolution]:
     """One resolution per mention, in document order."""
     cfg = cfg or RankSettings()
-    ctx = document_context(mentions, extra)
+    gids = {id(m): _gids(m) for m in mentions}
+    ctx = document_context(mentions, extra, gids)
     chosen: dict[int, Scored] = {}
     results: dict[int, Resolution] = {}
     # Qualifiers first: "Chkalovsky près de Moscou" needs Moscow resolved.
@@ -357,8 +379,7 @@ def resolve(mentions: list[Mention], extra: Counter[str], cfg: RankSettings | No
         others = views.get(own) or views.setdefault(own, ctx.excluding(m))
         key = None
         if m.near is None and m.within is None and id(m) not in ctx.qualified:
-            key = (m.text, m.ner, m.pos, m.common_word, m.initial, m.site_kinds, m.region_cue, own,
-                   tuple(c.entry.gid for c in m.candidates))  # fmt: skip
+            key = (m.text, m.ner, m.pos, m.common_word, m.initial, m.site_kinds, m.region_cue, own, gids[id(m)])
             if (same := repeats.get(key)) is not None:
                 if same.chosen is not None:
                     chosen[id(m)] = same.chosen

@@ -86,7 +86,23 @@ def _stems(phrases: list[str]) -> re.Pattern[str] | None:
             stems.add(re.split(r"[*'’]", words[0].lower())[0])
     if "" in stems:
         return None  # a phrase starting with a wildcard: no cheap test
-    return re.compile("|".join(re.escape(stem) for stem in sorted(stems, key=len, reverse=True)) or "(?!)")
+    # As a trie ("a(?:erodrome|ir(?:base|port)?)|b(?:ase|ridge)"): the regex engine then follows one branch
+    # per character instead of trying every stem, and the test runs for every name.
+    return re.compile(_trie(sorted(stems)) or "(?!)")
+
+
+def _trie(words: list[str]) -> str:
+    """A pattern matching exactly the given (non-empty) words, branching on one character at a time."""
+    if not words:
+        return ""
+    branches = []
+    for char in dict.fromkeys(word[0] for word in words):
+        tails = [word[1:] for word in words if word[0] == char]
+        rest = _trie([tail for tail in tails if tail])
+        if rest and "" in tails:
+            rest = f"(?:{rest})?"
+        branches.append(re.escape(char) + rest)
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
 def _strings(data: dict[str, Any], key: str, where: str) -> list[str]:
