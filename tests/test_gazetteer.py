@@ -13,6 +13,7 @@ from vigie.gazetteer import Gazetteer, default_path, ensure_gazetteer
 from vigie.geo.build import build_gazetteer, index_version
 from vigie.geo.names import fold_name, invert_iso_name
 from vigie.geo.sources import SourcePlace, read_sites
+from vigie.records import Place
 
 
 def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -115,6 +116,7 @@ def test_get_and_to_place_fill_the_place_record(tiny: Gazetteer) -> None:
     record = entry.to_place("Alma-Ata", 0.9)
     assert (record.name, record.canonical, record.country, record.precision) == ("Alma-Ata", "Almaty", "KZ", "city")
     assert record.gazetteer_id == "geonames:1526384" and record.lat == pytest.approx(43.25249)
+    assert Place.model_validate(record.model_dump()) == record  # built without validation, yet valid
     assert tiny.get("geonames:0") is None
 
 

@@ -48,7 +48,9 @@ class GazetteerEntry:
     def to_place(self, written: str, score: float | None = None) -> Place:
         """The record for this place as written in a text."""
         located = self.precision != "unknown"
-        return Place(
+        # Gazetteer rows were checked when the index was built: no validation per mention (the hot path of
+        # resolution). tests/test_gazetteer.py checks these records validate.
+        return Place.model_construct(
             name=written,
             canonical=self.name,
             country=self.country,

@@ -71,7 +71,7 @@ def _cached_geocoder(path: Path | None) -> Geocoder:
 def _place_mention(doc: Document, r: Resolution, *, widen: bool = True) -> PlaceMention:
     m = r.mention
     if r.chosen is None:
-        place = Place(name=m.text, precision="unknown", score=r.confidence)
+        place = Place.model_construct(name=m.text, precision="unknown", score=r.confidence)
         return PlaceMention(m.start, m.end, m.text, place, m.role)
     entry = r.chosen.candidate.entry
     start, end = m.start, m.end
