@@ -23,7 +23,7 @@ on_postgres = pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
 def test_postgres_store_creates_its_tables_in_the_search_path_schema(store_url: str) -> None:
     with open_store(store_url) as store:
         assert isinstance(store, PostgresStore)
-        assert [v["version"] for v in store.schema_versions()] == [1, 2, 3, 4]
+        assert [v["version"] for v in store.schema_versions()] == [1, 2, 3, 4, 5]
     with psycopg.connect(store_url) as conn:
         schema = conn.execute("SELECT current_schema()").fetchone()[0]
         tables = conn.execute(

@@ -19,6 +19,7 @@ from vigie.records import (
     Actors,
     Attribution,
     DocumentSummary,
+    EventCursor,
     EventQuery,
     EventRecord,
     Evidence,
@@ -258,6 +259,18 @@ def test_store_events_filters(filled: Store, filters: dict[str, object], expecte
 
 
 @pytest.mark.parametrize(
+    "filters",
+    [{}, {"type": "assault"}, {"since": "2022-01-05"}, {"country": "kz", "limit": 2}, {"flag": "hedge"}, {"limit": 1}],
+)
+def test_store_events_json_is_events_as_stored(filled: Store, filters: dict[str, object]) -> None:
+    query = EventQuery.model_validate(filters)
+    expected = filled.events(query)
+    assert [EventRecord.model_validate_json(raw) for raw in filled.events_json(query)] == expected
+    after = query.model_copy(update={"after": EventCursor(date=expected[0].date, id=expected[0].id)})
+    assert [EventRecord.model_validate_json(raw) for raw in filled.events_json(after)] == filled.events(after)
+
+
+@pytest.mark.parametrize(
     ("lang", "evidence", "search"),
     [
         ("fr", "contre la réforme des retraites", "reforme"),
@@ -325,6 +338,7 @@ def test_store_flags_and_columns_are_queryable_in_sql(
         (2, "tokens"),
         (3, "actors_indexes"),
         (4, "tallies"),
+        (5, "actor_dates"),
     ]
 
 
@@ -332,7 +346,7 @@ def test_store_reopens_without_migrating_again(store_url: str, save: Saver, make
     save(make_event())
     with open_store(store_url, create=False) as reopened:
         assert reopened.counts() == {"documents": 1, "events": 1}
-    assert run_sql(store_url, "SELECT count(*) FROM schema_migrations") == [(4,)]
+    assert run_sql(store_url, "SELECT count(*) FROM schema_migrations") == [(5,)]
 
 
 def test_open_store_refuses_a_newer_schema(store_url: str) -> None:
@@ -377,6 +391,33 @@ def test_store_filters_by_actor(
     assert store.stats(EventQuery(actor=actor)).total == len(expected)
 
 
+def test_store_pages_of_an_actor_list_each_event_once_in_order(store: Store, save: Saver, make_event: Builder) -> None:
+    police = {"text": "police", "canonical": "KAZ-POLICE", "kind": "police"}
+    both = {"source": [police], "target": [police]}  # the same names on both sides: one event, not two
+    save(
+        make_event(id="e-undated", date=None, date_precision="unknown", actors=both),
+        make_event(id="d-late", date="2022-01-09", actors={"target": [police]}, flags=["hedge"]),
+        make_event(id="c-both", date="2022-01-06", actors=both, flags=["hedge"]),
+        make_event(id="b-same-day", date="2022-01-06", actors={"source": [police]}),
+        make_event(id="a-early", date="2022-01-02", actors=both),
+        make_event(id="z-other", date="2022-01-03"),
+    )
+    expected = ["a-early", "b-same-day", "c-both", "d-late", "e-undated"]
+    for actor in ("police", "kaz-police"):
+        assert ids(store, actor=actor) == expected
+        paged, after = [], None
+        while True:
+            page = store.events(EventQuery(actor=actor, limit=2, after=after))
+            paged += [e.id for e in page]
+            if len(page) < 2:
+                break
+            after = EventCursor(date=page[-1].date, id=page[-1].id)
+        assert paged == expected
+        assert ids(store, actor=actor, since="2022-01-05", until="2022-01-08") == ["b-same-day", "c-both"]
+        assert ids(store, actor=actor, flag="hedge", limit=1) == ["c-both"]
+        assert ids(store, actor=actor, limit=3) == expected[:3]
+
+
 def test_store_save_many_saves_each_document_once(
     store: Store, make_summary: Callable[..., DocumentSummary], make_event: Builder, sample_text: str
 ) -> None:
@@ -397,7 +438,7 @@ def test_store_migration_3_indexes_actors_of_existing_events(
     save(make_full_event())
     # Back to schema version 2, as a store written by an older Vigie would be.
     run_sql(store_url, "DROP TABLE event_actors")
-    run_sql(store_url, "DELETE FROM schema_migrations WHERE version = 3")
+    run_sql(store_url, "DELETE FROM schema_migrations WHERE version IN (3, 5)")  # 5 adds to event_actors
     with open_store(store_url) as reopened:
         assert [e.id for e in reopened.events(EventQuery(actor="kaz-gov"))] == [make_full_event().id]
         assert [e.id for e in reopened.events(EventQuery(actor="Manifestants"))] == [make_full_event().id]

@@ -32,6 +32,10 @@ class Store(Protocol):
         """Events matching every filter of `query`, by date then id, undated last; after `query.after` if set."""
         ...
 
+    def events_json(self, query: EventQuery) -> list[str]:
+        """The events events(query) returns (same rows, order and pagination), each as its stored JSON record."""
+        ...
+
     def stats(self, query: EventQuery) -> EventStats:
         """Counts of the events matching `query` (its limit and cursor ignored) by type, day, country, language
         and flag."""

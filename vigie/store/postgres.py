@@ -40,7 +40,7 @@ _EVENT_COLUMNS = (
 # COPY is the batched insert here: about twice as fast as executemany for thousands of events.
 _COPY_EVENTS = f"COPY events ({', '.join(_EVENT_COLUMNS)}) FROM STDIN"
 _COPY_FLAGS = "COPY event_flags (event_id, flag) FROM STDIN"
-_COPY_ACTORS = "COPY event_actors (name, event_id, role) FROM STDIN"
+_COPY_ACTORS = "COPY event_actors (name, event_id, role, date) FROM STDIN"
 _COPY_DOCUMENTS = f"COPY documents ({_DOCUMENT_COLUMNS}, text) FROM STDIN"
 _LOCKED = (("doc", "doc_id"), ("hash", "content_hash"))
 #: The `event_tallies` keys of the events of some documents (an array of doc_ids), with how many events count under
@@ -230,7 +230,7 @@ class PostgresStore:
                     with cur.copy(_COPY_ACTORS) as copy:
                         for actor in events:
                             for row in actor_rows(actor):
-                                copy.write_row(tuple(strip_nul(v) for v in row))
+                                copy.write_row((*(strip_nul(v) for v in row), strip_nul(actor.date)))
                     cur.execute(_TALLY_KEYS, (doc_ids,))
                     for kind, facet, value, n in cur.fetchall():
                         tallies[(kind, facet, value)] += n
@@ -255,6 +255,9 @@ class PostgresStore:
         return _FILTERS.build(query)
 
     def events(self, query: EventQuery) -> list[EventRecord]:
+        return [EventRecord.model_validate_json(record) for record in self.events_json(query)]
+
+    def events_json(self, query: EventQuery) -> list[str]:
         dated = query.since is not None or query.until is not None
         if dated or (query.after is not None and query.after.date is None):
             return self._page(query, None)  # no row has a NULL date, or only undated rows are left
@@ -266,7 +269,7 @@ class PostgresStore:
         rest = query.model_copy(update={"limit": None if query.limit is None else query.limit - len(found)})
         return found + self._page(rest, "undated")
 
-    def _page(self, query: EventQuery, part: str | None) -> list[EventRecord]:
+    def _page(self, query: EventQuery, part: str | None) -> list[str]:
         where, params = self._filters(query)
         after = query.after
         if part == "dated":
@@ -293,7 +296,7 @@ class PostgresStore:
         if query.limit is not None:
             sql += " LIMIT %s"
             params.append(query.limit)
-        return [EventRecord.model_validate_json(row[0]) for row in self._query(sql, params)]
+        return [str(row[0]) for row in self._query(sql, params)]
 
     def stats(self, query: EventQuery) -> EventStats:
         if tallied(query):

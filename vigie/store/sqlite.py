@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import logging
 import random
+import re
 import sqlite3
 import threading
 import time
@@ -13,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -66,7 +68,7 @@ _INSERT_EVENT = (
     f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(_EVENT_COLUMNS))})"
 )
 _INSERT_FLAG = "INSERT INTO event_flags (event_id, flag) VALUES (?, ?)"
-_INSERT_ACTOR = "INSERT INTO event_actors (name, event_id, role) VALUES (?, ?, ?)"
+_INSERT_ACTOR = "INSERT INTO event_actors (name, event_id, role, date) VALUES (?, ?, ?, ?)"
 _TALLY = (
     "INSERT INTO event_tallies (type, facet, value, n) VALUES (?, ?, ?, ?)"
     " ON CONFLICT (type, facet, value) DO UPDATE SET n = n + excluded.n"
@@ -190,7 +192,7 @@ class Prepared:
     document: dict[str, Any]
     events: list[tuple[Any, ...]]
     flags: list[tuple[str, str]]
-    actors: list[tuple[str, str, str]]
+    actors: list[tuple[str, str, str, str | None]]  # (name, event id, role, event date)
 
 
 def _prepare(summary: DocumentSummary, text: str, events: list[EventRecord]) -> Prepared:
@@ -204,7 +206,7 @@ def _prepare(summary: DocumentSummary, text: str, events: list[EventRecord]) -> 
     document["text"] = text
     rows = [event_row(e) for e in events]
     flags = [(e.id, flag) for e in events for flag in dict.fromkeys(e.flags)]
-    actors = [row for e in events for row in actor_rows(e)]
+    actors = [(*row, e.date) for e in events for row in actor_rows(e)]
     return Prepared(summary.doc_id, summary.content_hash, document, rows, flags, actors)
 
 
@@ -267,6 +269,22 @@ def tally_rows(fresh: Sequence[Prepared]) -> list[tuple[str, str, str, int]]:
         tallies.extend((ALL_TYPES, facet, value, n) for value, n in every.items())
     tallies.sort()
     return tallies
+
+
+#: The drive of a listing that walks the actor's `event_actors` rows in (date, event_id) order.
+WALK_ACTOR = "actor-walk"
+_ON_ACTOR_ROW = re.compile(r"\be\.(?:date|id)\b")
+_ACTOR_COLUMN = {"e.date": "a.date", "e.id": "a.event_id"}
+
+
+def _narrowed(query: EventQuery) -> bool:
+    """True when a filter other than the actor has an index of its own that may beat the actor's rows."""
+    return any(value is not None for value in (query.type, query.country, query.doc_id))
+
+
+def _actor_key(row: tuple[str, str, str, str | None]) -> tuple[str, str, str]:
+    """The `event_actors` primary key order of a row (name NOCASE, event id, role)."""
+    return row[0].translate(_ASCII_LOWER), row[1], row[2]
 
 
 def _summary(row: sqlite3.Row) -> DocumentSummary:
@@ -379,8 +397,10 @@ class SQLiteStore:
                 last_document, last_event = conn.execute(
                     "SELECT (SELECT max(rowid) FROM documents), (SELECT max(rowid) FROM events)"
                 ).fetchone()
-                conn.executemany(_INSERT_DOCUMENT, [p.document for p in fresh])
-                conn.executemany(_INSERT_EVENT, [row for p in fresh for row in p.events])
+                # Each table's rows in the order of its key (ids are random): consecutive inserts land on the same
+                # b-tree pages instead of one random page each, which is most of a big batch's cost.
+                conn.executemany(_INSERT_DOCUMENT, sorted((p.document for p in fresh), key=itemgetter("doc_id")))
+                conn.executemany(_INSERT_EVENT, sorted((row for p in fresh for row in p.events), key=itemgetter(0)))
                 conn.execute(
                     "INSERT INTO documents_fts (rowid, title, text) SELECT rowid, title, text FROM documents"
                     " WHERE rowid > ?",
@@ -390,8 +410,9 @@ class SQLiteStore:
                     "INSERT INTO events_fts (rowid, evidence) SELECT rowid, evidence FROM events WHERE rowid > ?",
                     (last_event or 0,),
                 )
-                conn.executemany(_INSERT_FLAG, [row for p in fresh for row in p.flags])
-                conn.executemany(_INSERT_ACTOR, [row for p in fresh for row in p.actors])
+                conn.executemany(_INSERT_FLAG, sorted(row for p in fresh for row in p.flags))
+                actors = sorted((row for p in fresh for row in p.actors), key=_actor_key)
+                conn.executemany(_INSERT_ACTOR, actors)
                 conn.executemany(_TALLY, tally_rows(fresh))
             return saved
 
@@ -461,9 +482,14 @@ class SQLiteStore:
         return name if SET_COST[name] * smallest * smallest <= PROBE_COST * total * max(query.limit, 1) else None
 
     def events(self, query: EventQuery) -> list[EventRecord]:
+        return [EventRecord.model_validate_json(record) for record in self.events_json(query)]
+
+    def events_json(self, query: EventQuery) -> list[str]:
         drive = self._driver(query)
         dated = query.since is not None or query.until is not None
-        if dated or drive is not None or (query.after is not None and query.after.date is None):
+        if query.actor is not None and (drive == "actor" or (drive is None and not _narrowed(query))):
+            drive = WALK_ACTOR  # the actor's rows in (date, event_id) order: at least as cheap as either plan
+        if dated or drive not in (None, WALK_ACTOR) or (query.after is not None and query.after.date is None):
             # One statement: either no row has a NULL date (a date bound), or the rows are sorted anyway (a set
             # drives), or only undated rows are left.
             return self._page(query, drive, None)
@@ -475,7 +501,9 @@ class SQLiteStore:
         rest = query.model_copy(update={"limit": None if query.limit is None else query.limit - len(found)})
         return found + self._page(rest, drive, "undated")
 
-    def _page(self, query: EventQuery, drive: str | None, part: str | None) -> list[EventRecord]:
+    def _page(self, query: EventQuery, drive: str | None, part: str | None) -> list[str]:
+        if drive == WALK_ACTOR:
+            return self._actor_page(query, part)
         where, params = self._filters(query, drive)
         after = query.after
         if part == "dated":
@@ -508,7 +536,46 @@ class SQLiteStore:
                 f" LIMIT ?){order}"
             )
             params.append(query.limit)
-        return [EventRecord.model_validate_json(row["record"]) for row in self._query(sql, params)]
+        return [str(row["record"]) for row in self._query(sql, params)]
+
+    def _actor_page(self, query: EventQuery, part: str | None) -> list[str]:
+        """_page() read from the actor's `event_actors` rows, a range of (name, date, event_id) in the listing's
+        order (migration 5), so a page stops at its limit; each event counted once (its source row, else its
+        target row)."""
+        assert query.actor is not None
+        where, params = self._filters(query.model_copy(update={"actor": None}))
+        after = query.after
+        if part == "dated":
+            where.append("e.date IS NOT NULL")
+            order = " ORDER BY e.date, e.id"
+        elif part == "undated":
+            where.append("e.date IS NULL")
+            order = " ORDER BY e.id"
+        else:
+            order = " ORDER BY e.date, e.id"  # a date bound (no NULL date) or only undated rows left: see events_json
+        if after is not None:
+            if after.date is None:
+                where.append("(e.date IS NULL AND e.id > ?)")
+                params.append(after.id)
+            elif part != "undated":
+                where.append("(e.date IS NULL OR e.date > ? OR (e.date = ? AND e.id > ?))")
+                params.extend([after.date, after.date, after.id])
+        # The actor row holds the event's date and id: conditions and order on them read the index, not the event.
+        where = [_ON_ACTOR_ROW.sub(lambda m: _ACTOR_COLUMN[m.group(0)], condition) for condition in where]
+        inner_order = _ON_ACTOR_ROW.sub(lambda m: _ACTOR_COLUMN[m.group(0)], order)
+        condition = "".join(f" AND {c}" for c in where)
+        sql = (
+            "SELECT e.rowid FROM event_actors a CROSS JOIN events e ON e.id = a.event_id WHERE a.name = ?"
+            " AND (a.role = 'source' OR NOT EXISTS (SELECT 1 FROM event_actors s"
+            " WHERE s.name = a.name AND s.event_id = a.event_id AND s.role = 'source'))"
+            f"{condition}{inner_order}"
+        )
+        params.insert(0, query.actor.strip())
+        if query.limit is not None:
+            sql += " LIMIT ?"
+            params.append(query.limit)
+        sql = f"SELECT e.record FROM events e WHERE e.rowid IN ({sql}){order}"
+        return [str(row["record"]) for row in self._query(sql, params)]
 
     def stats(self, query: EventQuery) -> EventStats:
         with self._lock:
