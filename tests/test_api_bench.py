@@ -46,3 +46,18 @@ def test_vigie_bench_api_writes_a_report(tmp_path: Path) -> None:
     figures = json.loads(path.read_text())
     assert figures["events"] == 200 and figures["server_workers"] == 2
     assert "requests/s" in result.stdout
+
+
+def test_the_clients_run_even_when_the_caller_is_inside_an_event_loop() -> None:
+    import asyncio
+
+    from vigie.api_bench import run_in_own_loop
+
+    async def answer() -> int:
+        await asyncio.sleep(0)
+        return 42
+
+    async def caller() -> int:
+        return run_in_own_loop(answer)  # asyncio.run here would refuse: a loop is running
+
+    assert asyncio.run(caller()) == 42

@@ -28,11 +28,12 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -106,6 +107,28 @@ class ApiBenchReport(BaseModel):
 
 # -- the store ---------------------------------------------------------------------------------------------
 
+
+
+R = TypeVar("R")
+
+
+def run_in_own_loop(make: Callable[[], Coroutine[Any, Any, R]]) -> R:
+    """Run a coroutine to the end on a fresh event loop in a thread of its own: the caller may already be
+    inside a running loop (a notebook, a test session with an async plugin), where asyncio.run refuses."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(make())
+        except BaseException as err:  # re-raised in the caller's thread
+            box["error"] = err
+
+    thread = threading.Thread(target=target, name="vigie-api-bench-clients")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
 
 def prepare_store(
     db: str, events: int, seed: int, on_progress: Callable[[int], None] | None = None
@@ -460,8 +483,8 @@ def run_api_bench(
             clocks["server"] = tree_cpu_seconds(server.process.pid)
             clocks["client"] = time.process_time()
 
-        plan, timings = asyncio.run(
-            drive(server.url, clients, seconds, warmup, stats_share, seed, on_window=window_opens)
+        plan, timings = run_in_own_loop(
+            lambda: drive(server.url, clients, seconds, warmup, stats_share, seed, on_window=window_opens)
         )
         server_cpu_to = tree_cpu_seconds(server.process.pid)
         client_cpu = time.process_time() - (clocks.get("client") or 0.0)

@@ -142,3 +142,10 @@ def test_resolution_mode_counts_countries_named_inside_organisations(geocoder: G
     found = geocoder.finder(load_language("fr")).given(doc, [(almaty, almaty + len("Almaty"))])
     assert found.countries["KZ"] == 1
     assert [m.text for m in found.mentions] == ["Almaty"]
+
+
+def test_a_qualifier_is_the_region_holding_the_town_not_the_country_of_its_name(geocoder: Geocoder) -> None:
+    text = "Dock workers at the port of Augusta, Georgia, walked out on Monday."
+    places = resolve(geocoder, text, ["Augusta", "Georgia"])
+    assert (places["Georgia"].place.precision, places["Georgia"].place.country) == ("admin1", "US")
+    assert places["Augusta"].place.country == "US"

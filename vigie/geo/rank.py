@@ -208,6 +208,8 @@ def document_context(
     plausible: dict[str, int] = {}
     plausible_own: dict[int, frozenset[str]] = {}
     for m in mentions:
+        if m.common_word or m.pos in _FUNCTION_POS:
+            continue  # "At" is no vote for Ath (Belgium)
         ids = gids[id(m)]
         codes = _PLAUSIBLE_CODES.get(ids)
         if codes is None:
@@ -295,6 +297,19 @@ def _qualified_over(ranked: list[Scored], country: Scored, ctx: Context) -> Scor
                  and s.candidate.entry.country == ctx.focus), None)  # fmt: skip
 
 
+def _region_over(m: Mention, ranked: list[Scored], country: Scored, ctx: Context) -> Scored | None:
+    """"Savannah, Georgia": a qualifier whose region reading holds the name before it, while the country of the
+    same name holds none, is that region."""
+    inner = ctx.qualified.get(id(m))
+    code = country.candidate.entry.country
+    if inner is None or any(c.entry.country == code and c.entry.precision in ("city", "site")
+                            for c in inner.candidates):
+        return None
+    return next((s for s in ranked if s.candidate.entry.precision == "admin1" and s.candidate.entry.admin1_code
+                 and any(c.entry.admin1_code == s.candidate.entry.admin1_code and c.entry.precision in ("city", "site")
+                         for c in inner.candidates)), None)  # fmt: skip
+
+
 def _town_over(m: Mention, ranked: list[Scored], country: Scored, ctx: Context) -> Scored | None:
     """"Grenade ... Malaga": a big town of that name where the story's other names lie, not the country.
 
@@ -334,6 +349,8 @@ def _decide(m: Mention, ranked: list[Scored], ctx: Context, cfg: RankSettings) -
     if countries and not site:
         if (placed := _qualified_over(ranked, countries[0], ctx)) is not None:
             return placed, True, f"{placed.candidate.entry.precision} the text qualifies"
+        if (region := _region_over(m, ranked, countries[0], ctx)) is not None:
+            return region, True, "the region that holds the name it qualifies, not the country"
         if (town := _town_over(m, ranked, countries[0], ctx)) is not None:
             return town, True, "a big town where the other names lie, not the country"
         return countries[0], True, "country name"  # a country name is never read as a town
