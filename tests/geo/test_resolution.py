@@ -149,3 +149,15 @@ def test_a_qualifier_is_the_region_holding_the_town_not_the_country_of_its_name(
     places = resolve(geocoder, text, ["Augusta", "Georgia"])
     assert (places["Georgia"].place.precision, places["Georgia"].place.country) == ("admin1", "US")
     assert places["Augusta"].place.country == "US"
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "Somali officials said the road to Baidoa reopened after two weeks."),
+        ("fr", "Des responsables somaliens ont annoncé la réouverture de la route de Baidoa."),
+    ],
+)
+def test_a_demonym_backs_a_mid_size_town_of_its_country(geocoder: Geocoder, lang: str, text: str) -> None:
+    places = {p.text: p.place for p in found(geocoder, text, lang)}
+    assert places["Baidoa"].country == "SO" and places["Baidoa"].precision == "city"
