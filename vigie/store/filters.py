@@ -77,6 +77,31 @@ class FilterSQL:
             params.extend([west, east])
         return where, params
 
+    def page(self, query: EventQuery, part: str | None, where: list[str], params: list[Any]) -> str:
+        """Add the conditions of a listing's part ("dated", "undated" or both) and of its keyset cursor to
+        `where`/`params`; return the ORDER BY that goes with them (dated rows by (date, id), then undated by id)."""
+        p = self.placeholder
+        if part == "dated":
+            where.append("e.date IS NOT NULL")
+            order = " ORDER BY e.date, e.id"
+        elif part == "undated":
+            where.append("e.date IS NULL")
+            order = " ORDER BY e.id"
+        else:
+            dated = query.since is not None or query.until is not None
+            # With a date bound no row has a NULL date: the plain order lets the (date, id) index give rows in order.
+            order = " ORDER BY e.date, e.id" if dated else " ORDER BY e.date IS NULL, e.date, e.id"
+        after = query.after
+        if after is not None:
+            # Keyset: rows sorting after (date, id) in the order above; NULL dates come last.
+            if after.date is None:
+                where.append(f"(e.date IS NULL AND e.id > {p})")
+                params.append(after.id)
+            elif part != "undated":  # every undated row sorts after a dated one
+                where.append(f"(e.date IS NULL OR e.date > {p} OR (e.date = {p} AND e.id > {p}))")
+                params.extend([after.date, after.date, after.id])
+        return order
+
 
 def has_text(query: EventQuery) -> bool:
     """True when the query has words to search for."""

@@ -271,24 +271,7 @@ class PostgresStore:
 
     def _page(self, query: EventQuery, part: str | None) -> list[str]:
         where, params = self._filters(query)
-        after = query.after
-        if part == "dated":
-            where.append("e.date IS NOT NULL")
-            order = " ORDER BY e.date, e.id"
-        elif part == "undated":
-            where.append("e.date IS NULL")
-            order = " ORDER BY e.id"
-        else:
-            dated = query.since is not None or query.until is not None
-            order = " ORDER BY e.date, e.id" if dated else " ORDER BY e.date IS NULL, e.date, e.id"
-        if after is not None:
-            # Keyset: rows sorting after (date, id) in the order above; NULL dates come last.
-            if after.date is None:
-                where.append("(e.date IS NULL AND e.id > %s)")
-                params.append(after.id)
-            elif part != "undated":  # every undated row sorts after a dated one
-                where.append("(e.date IS NULL OR e.date > %s OR (e.date = %s AND e.id > %s))")
-                params.extend([after.date, after.date, after.id])
+        order = _FILTERS.page(query, part, where, params)
         sql = "SELECT e.record::text FROM events e"
         if where:
             sql += " WHERE " + " AND ".join(where)

@@ -505,27 +505,7 @@ class SQLiteStore:
         if drive == WALK_ACTOR:
             return self._actor_page(query, part)
         where, params = self._filters(query, drive)
-        after = query.after
-        if part == "dated":
-            where.append("e.date IS NOT NULL")
-            order = " ORDER BY e.date, e.id"
-        elif part == "undated":
-            where.append("e.date IS NULL")
-            order = " ORDER BY e.id"
-        else:
-            dated = query.since is not None or query.until is not None
-            # With a date bound no row has a NULL date: the plain order lets the (date, id) index give rows in order.
-            order = " ORDER BY e.date, e.id" if dated else " ORDER BY e.date IS NULL, e.date, e.id"
-        if after is not None:
-            # Keyset: rows sorting after (date, id) in the order above; NULL dates come last.
-            if after.date is None:
-                where.append("(e.date IS NULL AND e.id > ?)")
-                params.append(after.id)
-            elif part == "undated":
-                pass  # every undated row sorts after a dated one
-            else:
-                where.append("(e.date IS NULL OR e.date > ? OR (e.date = ? AND e.id > ?))")
-                params.extend([after.date, after.date, after.id])
+        order = _FILTERS.page(query, part, where, params)
         condition = " WHERE " + " AND ".join(where) if where else ""
         if query.limit is None:
             sql = f"SELECT e.record FROM events e{condition}{order}"
