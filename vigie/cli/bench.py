@@ -128,21 +128,10 @@ def bench(
     from vigie.lang.loader import load_language
     from vigie.pipeline import Pipeline
 
-    err = Console(stderr=True)
     articles, corpus = _load_articles(lang, docs, seed, corpus_path)
     pipeline = Pipeline.for_language(lang)
     model = bare_model_name(lang, load_language(lang).backend)
-    with Progress(
-        TextColumn("{task.description:>10}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        _SpeedColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        disable=quiet or not sys.stderr.isatty(),
-        transient=True,
-    ) as progress:
+    with _progress(quiet, speed=True) as progress:
         tasks: dict[str, TaskID] = {}
 
         def advance(phase: str, done: int, total: int) -> None:
@@ -205,16 +194,7 @@ def _bench_store(db: str | None, events: int, seed: int, out: Path, quiet: bool)
 
     if db is None:
         raise InputError("vigie bench --store needs --db", hint="a new SQLite file or an empty PostgreSQL database")
-    with Progress(
-        TextColumn("{task.description:>10}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        disable=quiet or not sys.stderr.isatty(),
-        transient=True,
-    ) as progress:
+    with _progress(quiet) as progress:
         task = progress.add_task("loading", total=events)
         report = run_store_bench(db, events, seed, on_progress=lambda n: progress.update(task, completed=n))
     path = write_store_report(report, out)
@@ -251,16 +231,7 @@ def _bench_api(
 
     # Without --db, a store kept in the temporary folder: the next run with the same --events reuses it.
     db = db or str(Path(tempfile.gettempdir()) / f"vigie-bench-api-{events}-{seed}.db")
-    with Progress(
-        TextColumn("{task.description:>10}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        disable=quiet or not sys.stderr.isatty(),
-        transient=True,
-    ) as progress:
+    with _progress(quiet) as progress:
         task = progress.add_task("loading", total=events, visible=False)
 
         def loaded(n: int) -> None:
@@ -282,6 +253,14 @@ def _bench_api(
     if report.errors:
         click.echo(f"{report.errors} requests failed, e.g. {report.error_samples[0]}", err=True)
         raise SystemExit(1)
+
+
+def _progress(quiet: bool, *, speed: bool = False) -> Progress:
+    """A progress bar on stderr (off when quiet or not a terminal), with documents/s when `speed`."""
+    columns: list[ProgressColumn] = [TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn()]
+    columns += [_SpeedColumn()] if speed else []
+    return Progress(*columns, TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
+                    disable=quiet or not sys.stderr.isatty(), transient=True)
 
 
 class _SpeedColumn(ProgressColumn):
