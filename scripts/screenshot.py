@@ -11,29 +11,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+from vigie.api_bench import serve
+from vigie.dashboard_browser import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT.parent / "shared" / "seed"
 SAMPLES = ROOT / "vigie" / "samples"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 def fill_store(db: Path) -> None:
@@ -46,28 +37,9 @@ def fill_store(db: Path) -> None:
     print(f"ingested {report.documents} documents, {report.events} events", file=sys.stderr)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def get_json(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=10) as response:
         return json.load(response)
-
-
-def wait_for(url: str, process: subprocess.Popen[str], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            get_json(f"{url}/api/health")
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"error: vigie serve did not start (exit status {process.poll()})") from None
-            time.sleep(0.2)
 
 
 def default_query(url: str) -> str:
@@ -110,18 +82,9 @@ def main() -> None:
         db = args.db or Path(scratch) / "events.db"
         if args.db is None:
             fill_store(db)
-        port = free_port()
-        command = [sys.executable, "-c", "from vigie.cli import main; main()", "serve", "--db", str(db)]
-        command += ["--port", str(port), "--log-level", "warning"]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_for(url, process)
-            query = args.query if args.query is not None else default_query(url)
-            photograph(f"{url}/{query}", args.out, args.width, args.height)
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+        with serve(str(db)) as server:
+            query = args.query if args.query is not None else default_query(server.url)
+            photograph(f"{server.url}/{query}", args.out, args.width, args.height)
     print(f"wrote {args.out}", file=sys.stderr)
 
 

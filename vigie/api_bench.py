@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,8 +176,6 @@ class Server:
 @contextlib.contextmanager
 def serve(db: str, workers: int = 1, ready_timeout: float = READY_TIMEOUT) -> Iterator[Server]:
     """Start `vigie serve --db DB` on a free loopback port, wait until /api/health answers, stop it after."""
-    import httpx
-
     port = free_port()
     command = [
         sys.executable, "-c", "from vigie.cli import main; main()",
@@ -194,9 +193,8 @@ def serve(db: str, workers: int = 1, ready_timeout: float = READY_TIMEOUT) -> It
             while True:
                 if process.poll() is not None:
                     raise StoreError(f"the server stopped (status {process.returncode}):\n{server.tail()}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(f"{server.url}/api/health", timeout=5).status_code == 200:
-                        break
+                with contextlib.suppress(OSError), urllib.request.urlopen(f"{server.url}/api/health", timeout=5):
+                    break  # urlopen raises (an OSError) on anything but a 2xx answer
                 if time.monotonic() > deadline:
                     raise StoreError(f"the server did not answer within {ready_timeout:.0f} s:\n{server.tail()}")
                 time.sleep(0.2)

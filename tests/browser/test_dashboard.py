@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,20 +20,13 @@ from typing import Any
 
 import pytest
 
+from vigie.api_bench import free_port
+from vigie.dashboard_browser import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT.parent / "shared" / "seed"
 SAMPLES = ROOT / "vigie" / "samples"
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "build" / "browser-screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 TIMEOUT_MS = 10_000
 
 # Markup in an article is text: it must show as typed and do nothing.
@@ -75,13 +67,6 @@ def ensure_chromium() -> None:
     if done.returncode != 0 or not CHROMIUM.exists():
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         unavailable(f"{CHROMIUM} is missing and {script} could not install it: {last}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def get_json(url: str) -> Any:
