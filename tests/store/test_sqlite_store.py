@@ -25,7 +25,7 @@ def test_store_file_is_wal_with_foreign_keys_and_schema_version(tmp_path: Path) 
         assert isinstance(store, SQLiteStore)
         assert store.pragma("journal_mode") == "wal"
         assert store.pragma("foreign_keys") == 1
-        assert [v["version"] for v in store.schema_versions()] == [1, 2, 3, 4, 5]
+        assert [v["version"] for v in store.schema_versions()] == [1, 2, 3, 4, 5, 6]
     with sqlite3.connect(path) as conn:  # as datasette would see it
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {
@@ -34,6 +34,7 @@ def test_store_file_is_wal_with_foreign_keys_and_schema_version(tmp_path: Path) 
             "event_flags",
             "events_fts",
             "documents_fts",
+            "events_rtree",
             "schema_migrations",
         } <= tables
         assert conn.execute("SELECT version, name FROM schema_migrations").fetchall() == [
@@ -42,10 +43,11 @@ def test_store_file_is_wal_with_foreign_keys_and_schema_version(tmp_path: Path) 
             (3, "actors_indexes"),
             (4, "tallies"),
             (5, "actor_dates"),
+            (6, "event_boxes"),
         ]
     with open_store(f"sqlite:///{path}") as reopened:  # migrations are not applied twice
         assert isinstance(reopened, SQLiteStore)
-        assert [v["version"] for v in reopened.schema_versions()] == [1, 2, 3, 4, 5]
+        assert [v["version"] for v in reopened.schema_versions()] == [1, 2, 3, 4, 5, 6]
 
 
 def test_store_text_is_searchable_in_datasette(
@@ -119,3 +121,28 @@ def test_sqlite_store_stats_see_what_another_connection_saved(
         assert [reader.stats(q).total for q in queries] == [1, 1, 1]
         reader.save(make_summary(doc_id="doc-2", content_hash="h2"), sample_text, [make_event(id="e2", doc_id="doc-2")])
         assert [reader.stats(q).total for q in queries] == [2, 2, 1]
+
+
+def test_sqlite_store_starts_a_small_box_from_its_spatial_index(
+    tmp_path: Path, make_summary: Callable[..., DocumentSummary], make_event: Builder, sample_text: str
+) -> None:
+    """Among many located events, a box holding few starts from the R*Tree (migration 6); a box holding most walks
+    the date index. Both list the same events as without the index."""
+    from vigie.records import EventQuery
+
+    with open_store(str(tmp_path / "vigie.db")) as store:
+        events = [
+            make_event(
+                id=f"e{n:04d}", date=f"2022-01-{1 + n % 28:02d}", place={"name": "x", "lat": (n % 100) / 2, "lon": 0}
+            )
+            for n in range(2000)
+        ]
+        store.save(make_summary(), sample_text, events)
+        small = EventQuery(bbox=(-1.0, 2.4, 1.0, 2.6), limit=50)  # 20 events
+        large = EventQuery(bbox=(-1.0, -1.0, 1.0, 20.0), limit=50)
+        assert store._driver(small) == "bbox"
+        assert store._driver(large) is None
+        expected = sorted((e for e in events if e.place.lat == 2.5), key=lambda e: (e.date, e.id))
+        assert [e.id for e in store.events(small)] == [e.id for e in expected]
+        in_large = sorted((e for e in events if (e.place.lat or 0) <= 20), key=lambda e: (e.date, e.id))
+        assert [e.id for e in store.events(large)] == [e.id for e in in_large][:50]

@@ -147,3 +147,58 @@ def test_store_of_version_1_gains_the_token_table_when_opened(store_url: str) ->
         assert not upgraded.has_tokens()
         upgraded.add_token_hash("sha256:abc")
         assert upgraded.has_token_hash("sha256:abc")
+
+
+def test_store_box_and_dates_find_what_a_scan_finds(
+    store: Store, make_event: Builder, make_summary: Callable[..., DocumentSummary], sample_text: str
+) -> None:
+    """Boxes and date ranges over a few hundred events on a grid (some on a box's very edge, some undated) list the
+    events a plain scan keeps, in order, page after page; also after a document is replaced (its events go)."""
+    import datetime as dt
+    import random
+
+    def grid_events(doc_id: str, shift: float) -> list[EventRecord]:
+        days = [None, "2021-03-01", "2021-03-02", "2021-07-15", "2022-01-06T21:00", "2022-01-07"]
+        return [
+            make_event(
+                id=f"{doc_id}-{n:03d}",
+                doc_id=doc_id,
+                date=days[n % len(days)],
+                place={"name": f"p{n}", "lat": -30.0 + (n % 12) * 5.0 + shift, "lon": 10.0 + (n // 12) * 2.5},
+            )
+            for n in range(144)
+        ]
+
+    events = {f"doc-{k}": grid_events(f"doc-{k}", shift) for k, shift in enumerate((0.0, 0.25, 0.5))}
+    for k, (doc_id, batch) in enumerate(events.items()):
+        store.save(make_summary(doc_id=doc_id, content_hash=f"hash-{k}"), sample_text, batch)
+    # An edited version of doc-1 replaces it: its events move a degree north.
+    events["doc-1"] = [e.model_copy(update={"id": e.id + "b"}) for e in grid_events("doc-1", 1.0)]
+    store.save(make_summary(doc_id="doc-1", content_hash="hash-1b"), sample_text, events["doc-1"])
+
+    def scan(query: EventQuery) -> list[str]:
+        assert query.bbox is not None
+        west, south, east, north = query.bbox
+        kept = [
+            e
+            for batch in events.values()
+            for e in batch
+            if e.place.lat is not None
+            and e.place.lon is not None
+            and south <= e.place.lat <= north
+            and west <= e.place.lon <= east
+            and (query.since is None or (e.date is not None and e.date[:10] >= query.since.isoformat()))
+            and (query.until is None or (e.date is not None and e.date[:10] <= query.until.isoformat()))
+        ]
+        return [e.id for e in sorted(kept, key=lambda e: (e.date is None, e.date or "", e.id))]
+
+    rng = random.Random(7)
+    for _ in range(40):
+        west, south = rng.choice([10.0, 12.5, 13.0, 20.0]), rng.choice([-30.0, -20.0, -4.75, 0.0])
+        box = (west, south, west + rng.choice([0.0, 2.5, 5.0, 12.0]), south + rng.choice([0.0, 5.0, 11.0, 30.0]))
+        since = rng.choice([None, dt.date(2021, 3, 2), dt.date(2022, 1, 6)])
+        until = rng.choice([None, dt.date(2021, 3, 2), dt.date(2022, 1, 7)])
+        if since is not None and until is not None and since > until:
+            since, until = until, since
+        query = EventQuery(bbox=box, since=since, until=until)
+        assert page_through(store, query, 4) == scan(query), query

@@ -12,9 +12,10 @@ from vigie.records import EventQuery
 class FilterSQL:
     """Builds the conditions on `events e` for every filter of a query but the cursor and limit.
 
-    Flags, actors and words are sets of events. The one named by `drive` is written as `e.id IN (set)` (or the
-    backend's equivalent), so the plan starts from its events and sorts them; the others are probes of each row, so
-    the plan may walk an index in the listing's order and stop at the end of the page.
+    Flags, actors, words (and, where a spatial index has them, the events in a box) are sets of events. The one
+    named by `drive` is written as `e.id IN (set)` (or the backend's equivalent), so the plan starts from its events
+    and sorts them; the others are probes of each row, so the plan may walk an index in the listing's order and stop
+    at the end of the page.
     """
 
     #: The parameter placeholder of the database driver: "?" (sqlite3) or "%s" (psycopg).
@@ -26,6 +27,11 @@ class FilterSQL:
 
     def text(self, query: EventQuery, drive: str | None) -> tuple[list[str], list[Any]]:
         """The conditions and values of the full-text filter (query.text holds at least one word)."""
+        raise NotImplementedError
+
+    def box(self, query: EventQuery) -> tuple[list[str], list[Any]]:
+        """The conditions and values that start a listing from a spatial index of the events in query.bbox (and its
+        dates); only called for a backend that offers the "bbox" drive."""
         raise NotImplementedError
 
     def build(self, query: EventQuery, drive: str | None = None) -> tuple[list[str], list[Any]]:
@@ -70,6 +76,10 @@ class FilterSQL:
             params.extend(values)
         if query.bbox is not None:
             west, south, east, north = query.bbox
+            if drive == "bbox":
+                conditions, values = self.box(query)
+                where.extend(conditions)
+                params.extend(values)
             where.append(f"e.lat BETWEEN {p} AND {p}")
             params.extend([south, north])
             # A west edge east of the east edge is a box across the antimeridian.
