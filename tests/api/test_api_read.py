@@ -110,6 +110,18 @@ def test_api_events_filters_narrow_the_list(api_client: Any, seeded: list[EventR
         assert ids(response.json()) == expected, params
 
 
+def test_api_events_actor_filter_takes_source_or_target_names(api_client: Any, seeded: list[EventRecord]) -> None:
+    def named(event: EventRecord, name: str) -> bool:
+        actors = [*event.actors.source, *event.actors.target]
+        return any(name.casefold() in {(a.text or "").casefold(), (a.canonical or "").casefold()} for a in actors)
+
+    for name in ("manifestants", "MANIFESTANTS", "nobody at all"):
+        response = api_client.get("/api/events", params={"actor": name})
+        assert response.status_code == 200, response.text
+        assert ids(response.json()) == [e.id for e in seeded if named(e, name)], name
+    assert ids(api_client.get("/api/events", params={"actor": "manifestants"}).json())  # the seed names them
+
+
 @pytest.mark.parametrize("limit", [1, 2, 3, 7])
 def test_api_events_keyset_pages_return_each_event_once(api_client: Any, seeded: list[EventRecord], limit: int) -> None:
     seen: list[str] = []
@@ -171,6 +183,8 @@ def test_api_events_csv_has_a_header_and_a_row_an_event(api_client: Any, seeded:
         ({"lang": "fr'; --"}, ["query parameter 'lang'"]),
         ({"min_confidence": "1.5"}, ["query parameter 'min_confidence'", "less than or equal to 1"]),
         ({"min_confidence": "high"}, ["query parameter 'min_confidence'"]),
+        ({"min_confidence": "nan"}, ["query parameter 'min_confidence'", "finite"]),
+        ({"actor": "x" * 201}, ["query parameter 'actor'"]),
         ({"limit": "0"}, ["query parameter 'limit'"]),
         ({"limit": "100000"}, ["query parameter 'limit'"]),
         ({"limit": "ten"}, ["query parameter 'limit'"]),

@@ -6,14 +6,15 @@ import base64
 import binascii
 import io
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from vigie.api.deps import FiltersDep, ServedDep, StoreDep
 from vigie.api.errors import ERROR_RESPONSES, ApiError, ErrorBody
+from vigie.api.params import FILTERS, Param, openapi_parameters
 from vigie.exports.csv import write_csv
 from vigie.exports.geojson import feature_collection
 from vigie.records import EventCursor, EventRecord
@@ -49,6 +50,19 @@ def decode_cursor(cursor: str) -> EventCursor:
         raise ApiError(422, "query parameter 'after': not a cursor; pass the `next` value of a page") from None
 
 
+#: Paging and format of /api/events, read by hand as the filters are (vigie/api/params.py).
+PAGE_PARAMS = (
+    Param("limit", "Events per page.", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE}),
+    Param("after", "The `next` cursor of the previous page.", {"type": "string", "maxLength": 2000}),
+    Param(
+        "format",
+        "Response format.",
+        {"type": "string", "enum": ["json", "geojson", "csv"], "default": "json"},
+    ),
+)
+_LIMIT, _AFTER, _FORMAT = PAGE_PARAMS
+
+
 @router.get(
     "/events",
     response_model=EventPage,
@@ -59,16 +73,13 @@ def decode_cursor(cursor: str) -> EventCursor:
             "content": {"application/geo+json": {}, "text/csv": {}},
         },
     },
+    openapi_extra=openapi_parameters(*FILTERS, *PAGE_PARAMS),
 )
-def list_events(
-    request: Request,
-    store: ServedDep,
-    query: FiltersDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Events per page.")] = DEFAULT_PAGE,
-    after: Annotated[str | None, Query(max_length=2000, description="The `next` cursor of the previous page.")] = None,
-    fmt: Annotated[Literal["json", "geojson", "csv"], Query(alias="format", description="Response format.")] = "json",
-) -> Response:
+def list_events(request: Request, store: ServedDep, query: FiltersDep) -> Response:
     """Events matching every filter, a page at a time: follow `next` (also in the Link header) until it is null."""
+    limit: int = _LIMIT.read(request.query_params)
+    after: str | None = _AFTER.read(request.query_params)
+    fmt: str = _FORMAT.read(request.query_params)
     cursor = decode_cursor(after) if after is not None else None
     # One more than asked tells whether another page follows, without counting.
     query = query.model_copy(update={"after": cursor, "limit": limit + 1})

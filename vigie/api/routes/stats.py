@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 from vigie.api.caching import cached_json
 from vigie.api.deps import FiltersDep, ServedDep
 from vigie.api.errors import ERROR_RESPONSES
+from vigie.api.params import FILTERS, openapi_parameters
 from vigie.records import EventStats
 
 router = APIRouter(tags=["stats"])
@@ -16,6 +17,7 @@ router = APIRouter(tags=["stats"])
     "/stats",
     response_model=EventStats,
     responses={**ERROR_RESPONSES, 304: {"description": "Not modified: the ETag sent in If-None-Match still holds"}},
+    openapi_extra=openapi_parameters(*FILTERS),
 )
 async def stats(request: Request, store: ServedDep, query: FiltersDep) -> Response:
     """Counts of the events matching the same filters as /api/events (for the timeline and the facets).
