@@ -244,8 +244,15 @@ def test_bench_worker_runs_take_turns_slice_by_slice_on_the_batch_path() -> None
     from vigie.corpus import make_corpus
 
     seen: list[tuple[int, int, int]] = []
-    runs = bench.run_worker_bench(list(make_corpus(3, ("en",))), [1, 1], lang="en", processes=False, rounds=2,
-                                  partition_size=1, on_progress=lambda *args: seen.append(args))
+    runs = bench.run_worker_bench(
+        list(make_corpus(3, ("en",))),
+        [1, 1],
+        lang="en",
+        processes=False,
+        rounds=2,
+        partition_size=1,
+        on_progress=lambda *args: seen.append(args),
+    )
     (run,) = runs  # a count given twice runs once
     assert (run.workers, run.rounds, run.documents, run.partitions, run.partition_size) == (1, 2, 3, 3, 1)
     assert run.errors == 0
@@ -283,3 +290,79 @@ def test_bench_partition_size_leaves_several_partitions_per_worker() -> None:
 def test_bench_lang_all_is_only_for_the_corpus(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["bench", "--lang", "all", "--docs", "2", "--out", str(tmp_path)])
     assert result.exit_code != 0 and "--lang all is for --make-corpus only" in result.output
+
+
+# -- --compare-docs: the comparison and the smaller worker counts on a sample, the largest on the corpus --------
+
+
+def test_bench_spread_sample_is_even_ordered_and_whole_when_not_smaller() -> None:
+    articles = make_articles(10)
+    assert [a.doc_id for a in bench.spread_sample(articles, 4)] == ["doc-0", "doc-2", "doc-5", "doc-7"]
+    assert bench.spread_sample(articles, 1) == articles[:1]
+    assert bench.spread_sample(articles, 10) == bench.spread_sample(articles, 50) == articles
+    with pytest.raises(InputError):
+        bench.spread_sample(articles, 0)
+
+
+def _worker_run(workers: int, seconds: float, items: int, *, sampled: bool) -> bench.WorkerRun:
+    return bench.WorkerRun(
+        workers=workers, seconds=seconds, docs_per_s=round(items / seconds, 3), words_per_s=1.0, peak_rss_mb=[1.0],
+        max_peak_rss_mb=1.0, cpu_seconds=[1.0], driver_cpu_seconds=0.0, startup_seconds=0.0, partition_size=1,
+        partitions=items, documents=items, items=items, words=items, sampled=sampled, events=0, errors=0,
+    )  # fmt: skip
+
+
+def test_bench_scaling_and_batch_ratio_compare_rates_per_document(blank_nlp: Any) -> None:
+    articles = make_articles(12)
+    sample = bench.spread_sample(articles, 4)
+    report = run_bench(
+        sample, extract=FakePipeline().extract, model_name="blank:fr", nlp=blank_nlp, lang="fr",
+        corpus_documents=len(articles), sample=bench.describe_sample(4, 12),
+    )  # fmt: skip
+    assert (report.documents, report.corpus_documents) == (4, 12)
+    assert report.sample == "4 of 12 documents spread evenly: document i*12//4 for i = 0..3"
+    # One worker: 4 sampled documents in 2 s (2 docs/s); two workers: all 12 in 3 s (4 docs/s).
+    report = report.with_worker_runs([_worker_run(1, 2.0, 4, sampled=True), _worker_run(2, 3.0, 12, sampled=False)])
+    assert report.scaling == {"2": 2.0}
+    assert report.batch_ratio == pytest.approx(2.0 / (4 / report.bare_spacy.seconds), rel=1e-3, abs=1e-4)
+
+
+def test_bench_worker_runs_with_a_sample_run_the_largest_count_on_the_whole_corpus() -> None:
+    from vigie.corpus import make_corpus
+
+    articles = list(make_corpus(5, ("en",)))
+    sample = bench.spread_sample(articles, 2)
+    seen: list[tuple[int, int, int]] = []
+    one, two = bench.run_worker_bench(
+        articles, [1, 2], lang="en", processes=False, partition_size=1, sample=sample,
+        on_progress=lambda *args: seen.append(args),
+    )  # fmt: skip
+    assert (one.workers, one.items, one.documents, one.sampled) == (1, 2, 2, True)
+    assert (two.workers, two.items, two.documents, two.sampled) == (2, 5, 5, False)
+    assert one.words == sum(len(a.text.split()) for a in sample)
+    assert two.words == sum(len(a.text.split()) for a in articles)
+    assert one.docs_per_s == pytest.approx(2 / one.seconds, rel=1e-2)
+    assert [s for s in seen if s[0] == 1][-1] == (1, 2, 2) and [s for s in seen if s[0] == 2][-1] == (2, 5, 5)
+
+
+@pytest.mark.usefixtures("fake_pipeline_module")
+def test_bench_command_compare_docs_reports_the_sample_and_the_corpus(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["bench", "--lang", "fr", "--docs", "6", "--compare-docs", "3", "--out", str(tmp_path), "--workers", "0"]
+    )
+    assert result.exit_code == 0, result.output
+    (path,) = tmp_path.glob("*.json")
+    assert path.name.endswith("-fr-6-compare3.json")
+    report = BenchReport.model_validate_json(path.read_text(encoding="utf-8"))
+    assert (report.documents, report.corpus_documents) == (3, 6)
+    assert report.sample is not None and report.sample.startswith("3 of 6 documents")
+    assert "3 of 6 documents" in result.stdout
+
+    result = CliRunner().invoke(
+        cli, ["bench", "--lang", "fr", "--docs", "2", "--compare-docs", "5", "--out", str(tmp_path / "w"),
+              "--workers", "0"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    (path,) = (tmp_path / "w").glob("*.json")
+    report = BenchReport.model_validate_json(path.read_text(encoding="utf-8"))
+    assert (report.documents, report.corpus_documents, report.sample) == (2, 2, None)

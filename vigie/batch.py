@@ -83,7 +83,10 @@ ERROR_SCHEMA = pa.schema([
 
 
 def read_inputs(
-    paths: Iterable[Path], *, lang: str | None = None, published: dt.date | None = None,
+    paths: Iterable[Path],
+    *,
+    lang: str | None = None,
+    published: dt.date | None = None,
     encoding: str | None = None,
 ) -> Iterator[Item]:
     """`read_articles()` plus Parquet files (given, or found in folders) with a `text` column."""
@@ -126,8 +129,7 @@ def read_parquet(path: Path, *, lang: str | None = None, published: dt.date | No
         yield ReadFailure(str(path), None, "empty file")
 
 
-def _parquet_row(path: Path, number: int, row: dict[str, Any], lang: str | None,
-                 published: dt.date | None) -> Item:
+def _parquet_row(path: Path, number: int, row: dict[str, Any], lang: str | None, published: dt.date | None) -> Item:
     raw_id = row.get("doc_id")
     doc_id = str(raw_id).strip() if isinstance(raw_id, str | int) and str(raw_id).strip() else f"{path.stem}-{number}"
     where = f"{path}:{number}"
@@ -163,8 +165,11 @@ class Partition:
     items: tuple[Item, ...]
 
 
-def partitions(items: Iterable[Item], size: int, on_duplicate: Callable[[Article], None] | None = None,
-               ) -> Iterator[Partition]:
+def partitions(
+    items: Iterable[Item],
+    size: int,
+    on_duplicate: Callable[[Article], None] | None = None,
+) -> Iterator[Partition]:
     """Consecutive partitions of `size` items (the last may be shorter), repeated texts dropped."""
     if size < 1:
         raise InputError(f"partition size must be at least 1, got {size}")
@@ -284,8 +289,9 @@ def write_partition(out: Path, partition: Partition, tables: dict[str, pa.Table]
     pid = partition.id
     events = tables[EVENTS]
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, (month, lang) in enumerate(zip(events.column("_month").to_pylist(), events.column("_lang").to_pylist(),
-                                          strict=True)):
+    for i, (month, lang) in enumerate(
+        zip(events.column("_month").to_pylist(), events.column("_lang").to_pylist(), strict=True)
+    ):
         groups[(month, lang)].append(i)
     plain = events.drop_columns(["_month", "_lang"])
     for (month, lang), rows in sorted(groups.items()):
@@ -298,8 +304,9 @@ def write_partition(out: Path, partition: Partition, tables: dict[str, pa.Table]
         "index": partition.index, "items": len(partition.items), "documents": tables[DOCUMENTS].num_rows,
         "events": events.num_rows, "errors": tables[ERRORS].num_rows,
     }  # fmt: skip
-    _write_bytes(json.dumps({"id": pid, "format": FORMAT, **counts}, sort_keys=True).encode() + b"\n",
-                 marker_path(out, pid))
+    _write_bytes(
+        json.dumps({"id": pid, "format": FORMAT, **counts}, sort_keys=True).encode() + b"\n", marker_path(out, pid)
+    )
     return counts
 
 
@@ -426,8 +433,11 @@ def run_batch(
         return read_inputs(paths, lang=lang, published=published, encoding=encoding)
 
     the_plan = plan(read, out, partition_size)
-    report = BatchReport(partitions=len(the_plan.partitions), duplicates=the_plan.duplicates,
-                         items=sum(n for _, _, n in the_plan.partitions))
+    report = BatchReport(
+        partitions=len(the_plan.partitions),
+        duplicates=the_plan.duplicates,
+        items=sum(n for _, _, n in the_plan.partitions),
+    )
     report.skipped_partitions = report.partitions - len(the_plan.pending)
     total = the_plan.pending_items
     cluster: Any = None
@@ -439,8 +449,18 @@ def run_batch(
         if on_start:
             on_start(report, total)
         if client is not None and the_plan.pending:
-            _run(client, as_completed, read, out, partition_size, the_plan, report, workers, on_progress,
-                 on_partition_error)
+            _run(
+                client,
+                as_completed,
+                read,
+                out,
+                partition_size,
+                the_plan,
+                report,
+                workers,
+                on_progress,
+                on_partition_error,
+            )
     finally:
         if own_client and client is not None:
             client.close()
@@ -451,15 +471,23 @@ def run_batch(
     return report
 
 
-LOCAL_CLUSTER_CONFIG = {
+LOCAL_CLUSTER_CONFIG: dict[str, Any] = {
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.system-monitor.interval": "2s",
     "distributed.worker.memory.monitor-interval": "1s",
     "distributed.scheduler.work-stealing-interval": "1s",
+    # Unset (None) Dask's MALLOC_TRIM_THRESHOLD_=65536 for workers: glibc then gives memory back to the kernel on
+    # nearly every free, ~20% more CPU (kernel time) per document with spaCy's many short-lived allocations.
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    # The statistical profiler walks every thread's stack 100 times a second under the GIL: ~7% of the CPU.
+    "distributed.worker.profile.enabled": False,
 }
 """Dask's housekeeping for a local cluster, slowed down: a task here is seconds of NLP, so checking the event
 loop every 20 ms and memory and work stealing every 100 ms buys nothing, and in the client process (scheduler
-and nannies) it costs about 5% of a core with two workers idle (1% with these), a core the workers need."""
+and nannies) it costs about 5% of a core with two workers idle (1% with these), a core the workers need.
+Worker processes are spawned without Dask's memory-trimming setting and without its statistical profiler, so
+a worker spends the CPU per document the same pipeline spends in one process (the dashboard's Profile page
+stays empty; memory freed after a peak goes back to the system less eagerly)."""
 
 
 def connect(scheduler: str = "local", workers: int = 2, *, processes: bool = True) -> tuple[Any, Any]:
@@ -486,13 +514,25 @@ def connect(scheduler: str = "local", workers: int = 2, *, processes: bool = Tru
     except (OSError, RuntimeError, ValueError) as err:
         if cluster is not None:
             cluster.close()
-        raise ConfigError(f"cannot start or reach the Dask cluster ({err})", where=scheduler,
-                          hint="give 'local' or a scheduler address such as tcp://HOST:8786") from err
+        raise ConfigError(
+            f"cannot start or reach the Dask cluster ({err})",
+            where=scheduler,
+            hint="give 'local' or a scheduler address such as tcp://HOST:8786",
+        ) from err
 
 
-def _run(client: Any, as_completed: Any, read: Callable[[], Iterable[Item]], out: Path, size: int,
-         the_plan: BatchPlan, report: BatchReport, workers: int, on_progress: ProgressCallback | None,
-         on_partition_error: Callable[[str, BaseException], None] | None) -> None:
+def _run(
+    client: Any,
+    as_completed: Any,
+    read: Callable[[], Iterable[Item]],
+    out: Path,
+    size: int,
+    the_plan: BatchPlan,
+    report: BatchReport,
+    workers: int,
+    on_progress: ProgressCallback | None,
+    on_partition_error: Callable[[str, BaseException], None] | None,
+) -> None:
     """Pass two: submit the pending partitions, a few per worker thread at a time, and write each result."""
     threads = sum(client.nthreads().values()) or workers
     window = 2 * threads + 1
@@ -506,8 +546,7 @@ def _run(client: Any, as_completed: Any, read: Callable[[], Iterable[Item]], out
         if partition is None:
             return False
         # The key is the content id: a result a scheduler still holds from an earlier run is the same result.
-        future = client.submit(process_partition, partition.items, key=f"vigie-partition-{partition.id}",
-                               retries=1)
+        future = client.submit(process_partition, partition.items, key=f"vigie-partition-{partition.id}", retries=1)
         in_flight[future] = partition
         queue.add(future)
         return True
@@ -573,8 +612,11 @@ def completed_partitions(out: Path) -> list[str]:
     """Ids of the complete partitions of a batch output, in input order."""
     folder = out / MARKERS
     if not folder.is_dir():
-        raise InputError("not a batch output (no _partitions folder)", where=str(out),
-                         hint="give the --out folder of a `vigie batch` run")
+        raise InputError(
+            "not a batch output (no _partitions folder)",
+            where=str(out),
+            hint="give the --out folder of a `vigie batch` run",
+        )
     found: list[tuple[int, str]] = []
     for marker in folder.glob("*.json"):
         try:
@@ -645,7 +687,8 @@ def _save_failure(store: Any, failure: ReadFailure) -> None:
     # The same record as vigie.ingest._fail, so `vigie documents` shows what was not coded either way.
     key = f"unreadable:{failure.path}:{failure.doc_id or ''}"
     doc_id = failure.doc_id or Path(failure.path).stem or failure.path
-    summary = DocumentSummary(doc_id=doc_id, content_hash=content_hash(key), path=failure.path,
-                              outcome="unreadable", reason=failure.reason)
+    summary = DocumentSummary(
+        doc_id=doc_id, content_hash=content_hash(key), path=failure.path, outcome="unreadable", reason=failure.reason
+    )
     if not store.has_document(summary.content_hash):
         store.save(summary, "", [])

@@ -76,13 +76,17 @@ class WorkerRun(BaseModel):
     seconds: float = Field(description="Wall time of `run_batch` over all the articles, Parquet written.")
     docs_per_s: float
     words_per_s: float
-    peak_rss_mb: list[float] = Field(description="Each worker's own peak RSS at the end (`own_peak_rss_mb`), in MB "
-                                                 "(10^6 bytes).")
+    peak_rss_mb: list[float] = Field(
+        description="Each worker's own peak RSS at the end (`own_peak_rss_mb`), in MB (10^6 bytes)."
+    )
     max_peak_rss_mb: float
-    cpu_seconds: list[float] = Field(description="CPU time of each worker process from the end of its warm-up to "
-                                                 "the end of the last round (its idle turns included).")
-    driver_cpu_seconds: float = Field(description="CPU time of this process (client, scheduler, Parquet writing) "
-                                                  "during the timed run.")
+    cpu_seconds: list[float] = Field(
+        description="CPU time of each worker process from the end of its warm-up to "
+        "the end of the last round (its idle turns included)."
+    )
+    driver_cpu_seconds: float = Field(
+        description="CPU time of this process (client, scheduler, Parquet writing) during the timed run."
+    )
     startup_seconds: float = Field(description="Cluster start and model loading on every worker, untimed.")
     load_average: list[float] = Field(
         default_factory=list, description="The machine's 1-minute load average as each round began."
@@ -91,6 +95,13 @@ class WorkerRun(BaseModel):
     partition_size: int
     partitions: int
     documents: int = Field(description="Documents extracted (written to Parquet).")
+    items: int | None = Field(
+        default=None,
+        description="Articles this run was given (documents + errors): the whole corpus, or the "
+        "--compare-docs sample when `sampled`. docs_per_s and words_per_s count these.",
+    )
+    words: int | None = Field(default=None, description="Whitespace-separated words in the articles of this run.")
+    sampled: bool = Field(default=False, description="Ran on the --compare-docs sample, not on the whole corpus.")
     events: int
     errors: int = Field(description="Articles not extracted: those in the error table and in failed partitions.")
     stage_seconds: dict[str, float] = Field(
@@ -105,11 +116,24 @@ class BenchReport(BaseModel):
 
     created_at: dt.datetime
     lang: str | None
-    model: str = Field(description="The bare run: a spaCy model, 'natasha' (natasha's own pipeline) or "
-                                   "blank:<code> (spaCy's tokenizer alone).")
+    model: str = Field(
+        description="The bare run: a spaCy model, 'natasha' (natasha's own pipeline) or "
+        "blank:<code> (spaCy's tokenizer alone)."
+    )
     corpus: str | None = Field(default=None, description="Where the articles came from.")
-    documents: int
-    words: int = Field(description="Whitespace-separated words in all texts.")
+    documents: int = Field(
+        description="Documents of the in-process comparison: Vigie and the bare model each ran "
+        "these (the --compare-docs sample when `sample` is set)."
+    )
+    words: int = Field(description="Whitespace-separated words in the comparison's texts.")
+    corpus_documents: int | None = Field(
+        default=None,
+        description="Documents of the whole corpus; more than `documents` when --compare-docs drew a "
+        "sample. Each worker run says what it covered (`items`, `sampled`).",
+    )
+    sample: str | None = Field(
+        default=None, description="How the comparison's documents were drawn from the corpus (None: the whole corpus)."
+    )
     n_process: int
     vigie: PhaseResult
     bare_spacy: PhaseResult = Field(description="The bare model's figures (the name predates natasha).")
@@ -122,7 +146,8 @@ class BenchReport(BaseModel):
     )
     scaling: dict[str, float] = Field(
         default_factory=dict,
-        description="docs/s with N workers divided by docs/s with one, keyed by N (e.g. '2': 1.8).",
+        description="docs/s with N workers divided by docs/s with one, keyed by N (e.g. '2': 1.8); rates per "
+        "document, so runs over different numbers of documents (--compare-docs) compare.",
     )
     batch_ratio: float | None = Field(
         default=None, description="docs/s of the batch path with one worker divided by the bare model's."
@@ -131,12 +156,37 @@ class BenchReport(BaseModel):
 
     def with_worker_runs(self, runs: Sequence[WorkerRun]) -> BenchReport:
         """This report with the batch-path runs, their scaling over one worker and the one-worker ratio to bare."""
-        # Ratios of seconds (every run has the same documents), not of the rounded docs/s.
+        # Ratios of documents per second computed from counts and seconds, not from the rounded docs/s: the runs
+        # need not cover the same documents (--compare-docs).
         one = next((r for r in runs if r.workers == 1 and r.seconds), None)
-        scaling = {str(r.workers): round(one.seconds / r.seconds, 4) for r in runs
-                   if one is not None and r.seconds and r.workers != 1}
-        batch_ratio = round(self.bare_spacy.seconds / one.seconds, 4) if one is not None else None
+        scaling = {
+            str(r.workers): round(_rate(r) / _rate(one), 4)
+            for r in runs
+            if one is not None and r.seconds and r.workers != 1
+        }
+        bare = self.documents / self.bare_spacy.seconds if self.bare_spacy.seconds else 0.0
+        batch_ratio = round(_rate(one) / bare, 4) if one is not None and bare else None
         return self.model_copy(update={"worker_runs": list(runs), "scaling": scaling, "batch_ratio": batch_ratio})
+
+
+def _rate(run: WorkerRun) -> float:
+    """Articles per second of a worker run (reports written before `items` existed: documents and errors)."""
+    items = run.items if run.items is not None else run.documents + run.errors
+    return items / run.seconds if run.seconds else 0.0
+
+
+def spread_sample(articles: Sequence[Article], k: int) -> list[Article]:
+    """`k` articles spread evenly over `articles` (the i-th is article i*n//k, the first included), in order;
+    all of them when k is not smaller."""
+    if k < 1:
+        raise InputError(f"a sample needs at least 1 document, got {k}")
+    n = len(articles)
+    return list(articles) if k >= n else [articles[i * n // k] for i in range(k)]
+
+
+def describe_sample(k: int, n: int) -> str:
+    """What `spread_sample` drew from n articles, for the report."""
+    return f"{k} of {n} documents spread evenly: document i*{n}//{k} for i = 0..{k - 1}"
 
 
 def load_bare(model_name: str) -> Any:
@@ -244,8 +294,13 @@ def run_bench(
     corpus: str | None = None,
     warmup: int = 1,
     on_progress: ProgressCallback | None = None,
+    corpus_documents: int | None = None,
+    sample: str | None = None,
 ) -> BenchReport:
     """Time the bare model, then `extract`, on the same articles and report both.
+
+    `articles` may be a sample of a larger corpus: `corpus_documents` (the corpus's size, default the
+    articles') and `sample` (how they were drawn) go into the report as they are.
 
     `stage_times` returns Vigie's cumulative seconds per stage; the report keeps what the measured run
     added. `nlp` replaces `load_bare(model_name)` (tests pass a blank pipeline). The first `warmup`
@@ -273,11 +328,19 @@ def run_bench(
         part = articles[start : start + TURN_SIZE]
         part_texts = texts[start : start + TURN_SIZE]
         part_words = sum(len(t.split()) for t in part_texts)
-        bare_parts.append(_measure(_run_bare(nlp, part_texts, n_process), PHASE_BARE, len(part), part_words,
-                                   _offset(on_progress, start, len(articles))))
+        bare_parts.append(
+            _measure(
+                _run_bare(nlp, part_texts, n_process),
+                PHASE_BARE,
+                len(part),
+                part_words,
+                _offset(on_progress, start, len(articles)),
+            )
+        )
         runner = _run_serial(extract, part) if n_process == 1 else _run_forked(extract, part, n_process)
-        vigie_parts.append(_measure(runner, PHASE_VIGIE, len(part), part_words,
-                                    _offset(on_progress, start, len(articles))))
+        vigie_parts.append(
+            _measure(runner, PHASE_VIGIE, len(part), part_words, _offset(on_progress, start, len(articles)))
+        )
     bare, vigie = _total(bare_parts, len(articles), words), _total(vigie_parts, len(articles), words)
     after = clock() if clock is not None else {}
     stages = {name: round(after[name] - before.get(name, 0.0), 6) for name in after}
@@ -289,6 +352,8 @@ def run_bench(
         corpus=corpus,
         documents=len(articles),
         words=words,
+        corpus_documents=corpus_documents or len(articles),
+        sample=sample,
         n_process=n_process,
         vigie=vigie,
         bare_spacy=bare,
@@ -343,6 +408,7 @@ def run_worker_bench(
     rounds: int | None = None,
     processes: bool = True,
     on_progress: WorkerProgress | None = None,
+    sample: Sequence[Article] | None = None,
 ) -> list[WorkerRun]:
     """Run `articles` through `vigie batch`'s path (`run_batch`) with each worker count, on local clusters.
 
@@ -353,36 +419,70 @@ def run_worker_bench(
     timed; its Parquet output goes to a temporary folder, deleted afterwards. One partition size serves
     every count (by default `bench_partition_size` of a slice for the largest count), so the runs differ
     only in their number of workers. `processes=False` runs the workers as threads (tests).
+
+    With `sample` (a subset of `articles`, e.g. `spread_sample`), every count but the largest runs on the
+    sample and the largest on all the articles, each cut into the same number of rounds; each run reports
+    the articles it covered (`items`, `sampled`), and rates compare per document.
     """
     if not articles:
         raise InputError("no articles to benchmark", hint="check the corpus file or --docs")
     counts = list(dict.fromkeys(worker_counts))
     if not counts or min(counts) < 1:
         raise InputError(f"worker counts must be at least 1, got {list(worker_counts)}")
-    n_rounds = max(1, min(rounds or bench_rounds(len(articles)), len(articles)))
-    slices = [articles[i * len(articles) // n_rounds : (i + 1) * len(articles) // n_rounds] for i in range(n_rounds)]
-    size = partition_size or bench_partition_size(min(len(s) for s in slices), max(counts))
-    words = sum(len(a.text.split()) for a in articles)
+    if sample is not None and (not sample or len(sample) >= len(articles)):
+        sample = None  # an empty sample or one as large as the corpus: every count runs on the corpus
+    inputs = {c: sample if sample is not None and c != max(counts) else articles for c in counts}
+    smallest = min(len(part) for part in inputs.values())
+    n_rounds = max(1, min(rounds or bench_rounds(len(articles)), smallest))
+    slices = {id(part): _slices(part, n_rounds) for part in inputs.values()}
+    largest = slices[id(inputs[max(counts)])]
+    size = partition_size or bench_partition_size(min(len(s) for s in largest), max(counts))
     tallies: dict[int, _Tally] = {}
     with tempfile.TemporaryDirectory(prefix="vigie-bench-") as temp, contextlib.ExitStack() as stack:
-        files = []
-        for number, part in enumerate(slices):
-            files.append(Path(temp) / f"slice-{number}.jsonl")
-            with files[-1].open("w", encoding="utf-8", newline="\n") as handle:  # as --make-corpus writes
-                for article in part:
-                    handle.write(article.model_dump_json(exclude_none=True) + "\n")
+        files: dict[int, list[Path]] = {}
+        for key, parts in slices.items():
+            files[key] = []
+            for number, part in enumerate(parts):
+                files[key].append(Path(temp) / f"slice-{len(files)}-{number}.jsonl")
+                with files[key][-1].open("w", encoding="utf-8", newline="\n") as handle:  # as --make-corpus writes
+                    for article in part:
+                        handle.write(article.model_dump_json(exclude_none=True) + "\n")
         for count in counts:
             tallies[count] = _start_workers(stack, count, articles[:2], lang=lang, processes=processes)
-        for path in files:
+        for number in range(n_rounds):
             for count, tally in tallies.items():
-                _timed_round(tally, path, Path(temp) / f"out-{count}", count, size, len(articles), lang,
-                             None if on_progress is None else functools.partial(on_progress, count))
+                _timed_round(
+                    tally,
+                    files[id(inputs[count])][number],
+                    Path(temp) / f"out-{count}",
+                    count,
+                    size,
+                    len(inputs[count]),
+                    lang,
+                    None if on_progress is None else functools.partial(on_progress, count),
+                )
         afters = {count: tally.client.run(_worker_probe, lang) for count, tally in tallies.items()}
-    return [_worker_result(count, tally, afters[count], size, words) for count, tally in tallies.items()]
+    return [
+        _worker_result(
+            count,
+            tally,
+            afters[count],
+            size,
+            sum(len(a.text.split()) for a in inputs[count]),
+            sampled=inputs[count] is not articles,
+        )
+        for count, tally in tallies.items()
+    ]
 
 
-def _start_workers(stack: contextlib.ExitStack, count: int, warmup: Sequence[Article], *, lang: str | None,
-                   processes: bool) -> _Tally:
+def _slices(articles: Sequence[Article], rounds: int) -> list[Sequence[Article]]:
+    n = len(articles)
+    return [articles[i * n // rounds : (i + 1) * n // rounds] for i in range(rounds)]
+
+
+def _start_workers(
+    stack: contextlib.ExitStack, count: int, warmup: Sequence[Article], *, lang: str | None, processes: bool
+) -> _Tally:
     """A local cluster of `count` workers, each with its models loaded, closed when `stack` closes."""
     from vigie.batch import connect
 
@@ -394,14 +494,26 @@ def _start_workers(stack: contextlib.ExitStack, count: int, warmup: Sequence[Art
     client.wait_for_workers(count)
     addresses = sorted(client.scheduler_info()["workers"])
     # One warm-up partition pinned to each worker: models load there, in the thread tasks run on.
-    client.gather([client.submit(_warm_up, list(warmup), workers=[address], allow_other_workers=False, pure=False)
-                   for address in addresses])
+    client.gather(
+        [
+            client.submit(_warm_up, list(warmup), workers=[address], allow_other_workers=False, pure=False)
+            for address in addresses
+        ]
+    )
     before = client.run(_worker_probe, lang)
     return _Tally(client, cluster, time.perf_counter() - started, before)
 
 
-def _timed_round(tally: _Tally, corpus: Path, out: Path, count: int, size: int, total: int, lang: str | None,
-                 on_progress: Callable[[int, int], None] | None) -> None:
+def _timed_round(
+    tally: _Tally,
+    corpus: Path,
+    out: Path,
+    count: int,
+    size: int,
+    total: int,
+    lang: str | None,
+    on_progress: Callable[[int, int], None] | None,
+) -> None:
     from vigie.batch import run_batch
 
     def advance(finished: int, _: int) -> None:
@@ -412,8 +524,9 @@ def _timed_round(tally: _Tally, corpus: Path, out: Path, count: int, size: int, 
     tally.loads.append(_load_average())
     driver_before = _cpu_seconds()
     clock = time.perf_counter()
-    batch = run_batch([corpus], out, client=tally.client, workers=count, partition_size=size, lang=lang,
-                      on_progress=advance)
+    batch = run_batch(
+        [corpus], out, client=tally.client, workers=count, partition_size=size, lang=lang, on_progress=advance
+    )
     tally.seconds += time.perf_counter() - clock
     tally.driver_cpu += _cpu_seconds() - driver_before
     tally.items += batch.items
@@ -423,7 +536,9 @@ def _timed_round(tally: _Tally, corpus: Path, out: Path, count: int, size: int, 
     tally.partitions += batch.partitions
 
 
-def _worker_result(count: int, tally: _Tally, after: dict[str, dict[str, Any]], size: int, words: int) -> WorkerRun:
+def _worker_result(
+    count: int, tally: _Tally, after: dict[str, dict[str, Any]], size: int, words: int, *, sampled: bool = False
+) -> WorkerRun:
     stages: dict[str, float] = {}
     for address, probe in after.items():
         earlier = tally.before.get(address, {}).get("stage_seconds", {})
@@ -438,8 +553,9 @@ def _worker_result(count: int, tally: _Tally, after: dict[str, dict[str, Any]], 
         words_per_s=round(words / seconds, 1) if seconds else 0.0,
         peak_rss_mb=peaks,
         max_peak_rss_mb=max(peaks, default=0.0),
-        cpu_seconds=[round(after[a]["cpu_seconds"] - tally.before.get(a, {}).get("cpu_seconds", 0.0), 2)
-                     for a in sorted(after)],
+        cpu_seconds=[
+            round(after[a]["cpu_seconds"] - tally.before.get(a, {}).get("cpu_seconds", 0.0), 2) for a in sorted(after)
+        ],
         driver_cpu_seconds=round(tally.driver_cpu, 2),
         startup_seconds=round(tally.startup, 2),
         load_average=tally.loads,
@@ -447,6 +563,9 @@ def _worker_result(count: int, tally: _Tally, after: dict[str, dict[str, Any]], 
         partition_size=size,
         partitions=tally.partitions,
         documents=tally.documents,
+        items=tally.items,
+        words=words,
+        sampled=sampled,
         events=tally.events,
         errors=tally.errors,
         stage_seconds={name: round(value, 4) for name, value in stages.items()},
@@ -470,8 +589,12 @@ def _worker_probe(lang: str | None) -> dict[str, Any]:
 
         if pipeline_for.cache_info().currsize:  # never load a pipeline just to read its clock
             stages = pipeline_for(lang).stage_times()
-    return {"pid": os.getpid(), "peak_rss_mb": own_peak_rss_mb(), "cpu_seconds": _cpu_seconds(),
-            "stage_seconds": stages}
+    return {
+        "pid": os.getpid(),
+        "peak_rss_mb": own_peak_rss_mb(),
+        "cpu_seconds": _cpu_seconds(),
+        "stage_seconds": stages,
+    }
 
 
 def own_peak_rss_mb() -> float:
@@ -504,7 +627,10 @@ def _cpu_seconds() -> float:
 
 def write_report(report: BenchReport, out_dir: Path = Path("bench/results")) -> Path:
     """Write the report as JSON in `out_dir` under a timestamped name, never over an older one; its path."""
-    stem = f"{report.created_at:%Y%m%dT%H%M%SZ}-{report.lang or 'all'}-{report.documents}"
+    corpus = report.corpus_documents or report.documents
+    stem = f"{report.created_at:%Y%m%dT%H%M%SZ}-{report.lang or 'all'}-{corpus}"
+    if corpus != report.documents:  # e.g. ...-fr-20000-compare500: the comparison ran on a sample
+        stem += f"-compare{report.documents}"
     return write_json_report(report, stem, out_dir)
 
 

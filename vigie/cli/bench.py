@@ -21,7 +21,16 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from vigie.bench import BenchReport, bare_model_name, run_bench, run_worker_bench, write_report
+from vigie.bench import (
+    BenchReport,
+    WorkerRun,
+    bare_model_name,
+    describe_sample,
+    run_bench,
+    run_worker_bench,
+    spread_sample,
+    write_report,
+)
 from vigie.cli import cli, db_option
 from vigie.errors import InputError
 from vigie.records import Article
@@ -44,14 +53,38 @@ from vigie.records import Article
     type=click.Path(path_type=Path),
     help="Folder for the JSON report; with --make-corpus, the corpus file (.jsonl) or folder [bench/corpus].",
 )
-@click.option("--n-process", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Processes of the in-process comparison (Vigie beside the bare model).")
-@click.option("--workers", "worker_counts", default="1,2", show_default=True, metavar="N[,N…]",
-              callback=lambda ctx, param, value: _worker_counts(value),
-              help="Then run the corpus through `vigie batch`'s path on a local Dask cluster of N worker "
-                   "processes, for each N in turn (0: skip).")
-@click.option("--make-corpus", "make_corpus_n", type=click.IntRange(min=1), metavar="N",
-              help="Write N synthetic articles (--lang fr, en, ru or all) as JSON Lines to --out and exit.")
+@click.option(
+    "--n-process",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Processes of the in-process comparison (Vigie beside the bare model).",
+)
+@click.option(
+    "--workers",
+    "worker_counts",
+    default="1,2",
+    show_default=True,
+    metavar="N[,N…]",
+    callback=lambda ctx, param, value: _worker_counts(value),
+    help="Then run the corpus through `vigie batch`'s path on a local Dask cluster of N worker "
+    "processes, for each N in turn (0: skip).",
+)
+@click.option(
+    "--compare-docs",
+    type=click.IntRange(min=1),
+    metavar="K",
+    help="Run the in-process comparison (Vigie beside the bare model) and every worker count but the "
+    "largest on K documents spread evenly over the corpus; the largest count runs on all --docs. "
+    "The report says which run covered how many documents; rates compare per document.",
+)
+@click.option(
+    "--make-corpus",
+    "make_corpus_n",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Write N synthetic articles (--lang fr, en, ru or all) as JSON Lines to --out and exit.",
+)
 @click.option("--quiet", is_flag=True, help="No progress display.")
 @click.option("--store", "store_bench", is_flag=True, help="Benchmark the event store instead (needs an empty --db).")
 @click.option(
@@ -61,17 +94,35 @@ from vigie.records import Article
     type=click.IntRange(min=1),
     help="With --store or --api: synthetic events to load.",
 )
-@click.option("--geo", "geo_bench", is_flag=True,
-              help="Benchmark the geoparser instead: gazetteer load, both `vigie geo` modes, resolutions/s.")
-@click.option("--api", "api_bench", is_flag=True,
-              help="Benchmark the HTTP API instead: `vigie serve` on --db (filled with --events synthetic events "
-                   "if it has none) under --clients concurrent clients; p50/p95 of /api/events and /api/stats.")
-@click.option("--clients", default=50, show_default=True, type=click.IntRange(min=1),
-              help="With --api: concurrent clients.")
-@click.option("--seconds", default=60.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="With --api: measured seconds (after a warm-up of 5 s, or a quarter of this if less).")
-@click.option("--server-workers", type=click.IntRange(min=1), metavar="N",
-              help="With --api: server processes (`vigie serve --workers`) [default: one a core].")
+@click.option(
+    "--geo",
+    "geo_bench",
+    is_flag=True,
+    help="Benchmark the geoparser instead: gazetteer load, both `vigie geo` modes, resolutions/s.",
+)
+@click.option(
+    "--api",
+    "api_bench",
+    is_flag=True,
+    help="Benchmark the HTTP API instead: `vigie serve` on --db (filled with --events synthetic events "
+    "if it has none) under --clients concurrent clients; p50/p95 of /api/events and /api/stats.",
+)
+@click.option(
+    "--clients", default=50, show_default=True, type=click.IntRange(min=1), help="With --api: concurrent clients."
+)
+@click.option(
+    "--seconds",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="With --api: measured seconds (after a warm-up of 5 s, or a quarter of this if less).",
+)
+@click.option(
+    "--server-workers",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="With --api: server processes (`vigie serve --workers`) [default: one a core].",
+)
 @db_option
 def bench(
     lang: str,
@@ -81,6 +132,7 @@ def bench(
     out: Path,
     n_process: int,
     worker_counts: tuple[int, ...],
+    compare_docs: int | None,
     make_corpus_n: int | None,
     quiet: bool,
     store_bench: bool,
@@ -98,6 +150,8 @@ def bench(
     --api, requests/s and p50/p95 of /api/events (box + dates) and /api/stats from concurrent clients of `vigie serve`.
 
     Example: vigie bench --lang fr --docs 2000 --workers 1,2
+
+    Example: vigie bench --lang fr --docs 20000 --compare-docs 500 --workers 1,2
 
     Example: vigie bench --make-corpus 20000 --lang all --out bench/corpus/
 
@@ -129,6 +183,7 @@ def bench(
     from vigie.pipeline import Pipeline
 
     articles, corpus = _load_articles(lang, docs, seed, corpus_path)
+    sample = spread_sample(articles, compare_docs) if compare_docs and compare_docs < len(articles) else None
     pipeline = Pipeline.for_language(lang)
     model = bare_model_name(lang, load_language(lang).backend)
     with _progress(quiet, speed=True) as progress:
@@ -140,7 +195,7 @@ def bench(
             progress.update(tasks[phase], completed=done)
 
         report = run_bench(
-            articles,
+            sample or articles,
             extract=pipeline.extract,
             stage_times=pipeline.stage_times,
             model_name=model,
@@ -148,10 +203,17 @@ def bench(
             lang=lang,
             corpus=corpus,
             on_progress=advance,
+            corpus_documents=len(articles),
+            sample=describe_sample(len(sample), len(articles)) if sample else None,
         )
         if worker_counts:
-            runs = run_worker_bench(articles, worker_counts, lang=lang,
-                                    on_progress=lambda n, done, total: advance(_workers(n), done, total))
+            runs = run_worker_bench(
+                articles,
+                worker_counts,
+                lang=lang,
+                sample=sample,
+                on_progress=lambda n, done, total: advance(_workers(n), done, total),
+            )
             report = report.with_worker_runs(runs)
     path = write_report(report, out)
     Console().print(render_report(report))
@@ -259,8 +321,14 @@ def _progress(quiet: bool, *, speed: bool = False) -> Progress:
     """A progress bar on stderr (off when quiet or not a terminal), with documents/s when `speed`."""
     columns: list[ProgressColumn] = [TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn()]
     columns += [_SpeedColumn()] if speed else []
-    return Progress(*columns, TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
-                    disable=quiet or not sys.stderr.isatty(), transient=True)
+    return Progress(
+        *columns,
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=quiet or not sys.stderr.isatty(),
+        transient=True,
+    )
 
 
 class _SpeedColumn(ProgressColumn):
@@ -302,6 +370,7 @@ def render_worker_runs(report: BenchReport) -> Table:
     table.add_column("")
     for run in runs:
         table.add_column(_workers(run.workers), justify="right")
+    table.add_row("documents run", *(_covered(r) for r in runs))
     table.add_row("documents/s", *(f"{r.docs_per_s:,.2f}" for r in runs))
     table.add_row("words/s", *(f"{r.words_per_s:,.0f}" for r in runs))
     table.add_row("seconds", *(f"{r.seconds:,.1f}" for r in runs))
@@ -319,10 +388,16 @@ def render_worker_runs(report: BenchReport) -> Table:
     return table
 
 
+def _covered(run: WorkerRun) -> str:
+    items = run.items if run.items is not None else run.documents + run.errors
+    return f"{items:,} (sample)" if run.sampled else f"{items:,}"
+
+
 def render_report(report: BenchReport) -> Table:
     """The figures of a run as a table: both sides, the ratio, then Vigie's seconds per stage."""
+    of = f" of {report.corpus_documents:,}" if report.sample and report.corpus_documents else ""
     table = Table(
-        title=f"{report.documents} documents, {report.words:,} words ({report.corpus or report.lang})",
+        title=f"{report.documents:,}{of} documents, {report.words:,} words ({report.corpus or report.lang})",
         title_justify="left",
     )
     table.add_column("")
