@@ -81,6 +81,12 @@ class ServedStore:
         with self._reader() as store:
             return call(store)
 
+    @property
+    def reads_locally(self) -> bool:
+        """True when a read is CPU work on a local file (SQLite), best done where the request is handled; False when
+        it waits on a database server (PostgreSQL), best done in a thread while other requests go on."""
+        return self._pooled
+
     def data_version(self) -> tuple[int, int] | None:
         """A value that changes whenever data is committed (here or by another process); None when unknown."""
         if self._version_store is None:

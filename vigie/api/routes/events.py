@@ -11,13 +11,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from vigie.api.deps import FiltersDep, ServedDep, StoreDep
 from vigie.api.errors import ERROR_RESPONSES, ApiError, ErrorBody
 from vigie.api.params import FILTERS, Param, openapi_parameters
+from vigie.api.served import ServedStore
 from vigie.exports.csv import write_csv
 from vigie.exports.geojson import feature_collection
-from vigie.records import EventCursor, EventRecord
+from vigie.records import EventCursor, EventQuery, EventRecord
 
 router = APIRouter(tags=["events"])
 
@@ -75,7 +77,7 @@ _LIMIT, _AFTER, _FORMAT = PAGE_PARAMS
     },
     openapi_extra=openapi_parameters(*FILTERS, *PAGE_PARAMS),
 )
-def list_events(request: Request, store: ServedDep, query: FiltersDep) -> Response:
+async def list_events(request: Request, store: ServedDep, query: FiltersDep) -> Response:
     """Events matching every filter, a page at a time: follow `next` (also in the Link header) until it is null."""
     limit: int = _LIMIT.read(request.query_params)
     after: str | None = _AFTER.read(request.query_params)
@@ -83,6 +85,14 @@ def list_events(request: Request, store: ServedDep, query: FiltersDep) -> Respon
     cursor = decode_cursor(after) if after is not None else None
     # One more than asked tells whether another page follows, without counting.
     query = query.model_copy(update={"after": cursor, "limit": limit + 1})
+    if store.reads_locally:
+        # A page of a local file is a few milliseconds of CPU (the planner stops at the page): read here, it costs
+        # less than a thread hop and the GIL hand-offs that come with it (a third of the throughput under load).
+        return _events_response(request, store, query, limit, fmt)
+    return await run_in_threadpool(_events_response, request, store, query, limit, fmt)
+
+
+def _events_response(request: Request, store: ServedStore, query: EventQuery, limit: int, fmt: str) -> Response:
     if fmt == "json":
         return _json_page(request, store.events_json(query), limit)
     found = store.events(query)
