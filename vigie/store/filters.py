@@ -1,12 +1,20 @@
-"""The SQL conditions of an EventQuery's filters, written once for both backends (each says how it compares and
-searches, and its parameter placeholder)."""
+"""The SQL conditions of an EventQuery's filters, and the statistics counted over them, written once for both backends
+(each says how it compares and searches, and its parameter placeholder)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from vigie.records import EventQuery
+from vigie.records import EventQuery, EventStats
+
+#: A backend's way to run one query: (SQL, values) -> rows.
+RunQuery = Callable[[str, list[Any]], Sequence[Sequence[Any]]]
+
+#: EventStats field → the expression events are grouped by (fixed SQL over the stats CTE, never input); case folded
+#: as the filters fold it.
+STATS_GROUPS = {"by_type": "upper(type)", "by_day": "day", "by_country": "upper(country)", "by_lang": "lower(lang)"}
 
 
 class FilterSQL:
@@ -111,6 +119,42 @@ class FilterSQL:
                 where.append(f"(e.date IS NULL OR e.date > {p} OR (e.date = {p} AND e.id > {p}))")
                 params.extend([after.date, after.date, after.id])
         return order
+
+
+    def counted_stats(self, run: RunQuery, where: list[str], params: list[Any]) -> EventStats:
+        """stats() counted over the events matching `where`/`params` (from build())."""
+        condition = " WHERE " + " AND ".join(where) if where else ""
+        matching = f"SELECT e.id, e.type, substr(e.date, 1, 10) AS day, e.country, e.lang FROM events e{condition}"
+        groups: dict[str, dict[str, int]] = {}
+        for key, expression in STATS_GROUPS.items():
+            rows = run(
+                f"WITH m AS ({matching}) SELECT {expression}, count(*) FROM m WHERE {expression} IS NOT NULL"
+                " GROUP BY 1 ORDER BY 1",
+                params,
+            )
+            groups[key] = {str(row[0]): int(row[1]) for row in rows}
+        rows = run(
+            f"WITH m AS ({matching}) SELECT f.flag, count(*) FROM m JOIN event_flags f ON f.event_id = m.id"
+            " GROUP BY 1 ORDER BY 1",
+            params,
+        )
+        groups["by_flag"] = {str(row[0]): int(row[1]) for row in rows}
+        total = run(f"SELECT count(*) FROM events e{condition}", params)[0][0]
+        return EventStats(total=int(total), **groups)
+
+    def tallied_stats(self, run: RunQuery, kind: str) -> EventStats:
+        """stats() from `event_tallies` for the events of type `kind` (the backend's key for every type, or an
+        upper-cased type), for a query with no filter but the type."""
+        groups: dict[str, dict[str, int]] = {"total": {}, **{key: {} for key in (*STATS_GROUPS, "by_flag")}}
+        rows = run(
+            "SELECT facet, value, n FROM event_tallies"
+            f" WHERE type = {self.placeholder} AND n > 0 ORDER BY facet, value",
+            [kind],
+        )
+        for facet, value, n in rows:
+            groups["total" if facet == "total" else f"by_{facet}"][str(value)] = int(n)
+        total = groups.pop("total").get("", 0)
+        return EventStats(total=total, **groups)
 
 
 def has_text(query: EventQuery) -> bool:

@@ -74,11 +74,6 @@ SEARCH_CONFIGS = ("vigie_french", "vigie_english", "vigie_russian", "vigie_simpl
 _WORD_QUERY = " || ".join(f"phraseto_tsquery('{name}', %s)" for name in SEARCH_CONFIGS)
 
 
-#: EventStats field → the expression events are grouped by (fixed SQL over the stats CTE, never input); case folded
-#: as the filters fold it.
-_STATS_GROUPS = {"by_type": "upper(type)", "by_day": "day", "by_country": "upper(country)", "by_lang": "lower(lang)"}
-
-
 class _PostgresFilters(FilterSQL):
     """Filters over PostgreSQL: case-insensitive like SQLite's NOCASE columns (the indexes are on lower()); words
     through the tsvector column."""
@@ -287,38 +282,12 @@ class PostgresStore:
         return self._counted_stats(query)
 
     def _tallied_stats(self, query: EventQuery) -> EventStats:
-        """stats() from `event_tallies`, for a query with no filter but the type."""
         kind = ALL_TYPES if query.type is None else query.type.upper()
-        groups: dict[str, dict[str, int]] = {"total": {}, **{key: {} for key in (*_STATS_GROUPS, "by_flag")}}
-        rows = self._query(
-            "SELECT facet, value, n FROM event_tallies WHERE type = %s AND n > 0 ORDER BY facet, value", (kind,)
-        )
-        for facet, value, n in rows:
-            groups["total" if facet == "total" else f"by_{facet}"][str(value)] = int(n)
-        total = groups.pop("total").get("", 0)
-        return EventStats(total=total, **groups)
+        return _FILTERS.tallied_stats(self._query, kind)
 
     def _counted_stats(self, query: EventQuery) -> EventStats:
-        """stats() counted over the matching events."""
         where, params = self._filters(query)
-        condition = " WHERE " + " AND ".join(where) if where else ""
-        matching = f"SELECT e.id, e.type, substr(e.date, 1, 10) AS day, e.country, e.lang FROM events e{condition}"
-        groups: dict[str, dict[str, int]] = {}
-        for key, expression in _STATS_GROUPS.items():
-            rows = self._query(
-                f"WITH m AS ({matching}) SELECT {expression}, count(*) FROM m WHERE {expression} IS NOT NULL"
-                " GROUP BY 1 ORDER BY 1",
-                params,
-            )
-            groups[key] = {str(row[0]): int(row[1]) for row in rows}
-        rows = self._query(
-            f"WITH m AS ({matching}) SELECT f.flag, count(*) FROM m JOIN event_flags f ON f.event_id = m.id"
-            " GROUP BY 1 ORDER BY 1",
-            params,
-        )
-        groups["by_flag"] = {str(row[0]): int(row[1]) for row in rows}
-        total = self._query(f"SELECT count(*) FROM events e{condition}", params)[0][0]
-        return EventStats(total=int(total), **groups)
+        return _FILTERS.counted_stats(self._query, where, params)
 
     def get_event(self, event_id: str) -> EventRecord | None:
         rows = self._query("SELECT record::text FROM events WHERE id = %s", (event_id,))

@@ -102,11 +102,6 @@ def _actor_names(actors: Sequence[Actor]) -> str | None:
     return ";".join([a.canonical or a.text for a in actors]) or None
 
 
-#: EventStats field → the expression events are grouped by (fixed SQL over the stats CTE, never input); case folded
-#: as the filters fold it.
-_STATS_GROUPS = {"by_type": "upper(type)", "by_day": "day", "by_country": "upper(country)", "by_lang": "lower(lang)"}
-
-
 def event_row(event: EventRecord) -> tuple[Any, ...]:
     """The `events` row for a record: its queryable fields, then the whole record as JSON."""
     place, actors, attribution, evidence = event.place, event.actors, event.attribution, event.evidence
@@ -577,22 +572,9 @@ class SQLiteStore:
         target row)."""
         assert query.actor is not None
         where, params = self._filters(query.model_copy(update={"actor": None}))
-        after = query.after
-        if part == "dated":
-            where.append("e.date IS NOT NULL")
-            order = " ORDER BY e.date, e.id"
-        elif part == "undated":
-            where.append("e.date IS NULL")
-            order = " ORDER BY e.id"
-        else:
-            order = " ORDER BY e.date, e.id"  # a date bound (no NULL date) or only undated rows left: see events_json
-        if after is not None:
-            if after.date is None:
-                where.append("(e.date IS NULL AND e.id > ?)")
-                params.append(after.id)
-            elif part != "undated":
-                where.append("(e.date IS NULL OR e.date > ? OR (e.date = ? AND e.id > ?))")
-                params.extend([after.date, after.date, after.id])
+        if part is None and query.since is None and query.until is None:
+            part = "undated"  # no date bound: only undated rows are left (see events_json)
+        order = _FILTERS.page(query, part, where, params)
         # The actor row holds the event's date and id: conditions and order on them read the index, not the event.
         where = [_ON_ACTOR_ROW.sub(lambda m: _ACTOR_COLUMN[m.group(0)], condition) for condition in where]
         inner_order = _ON_ACTOR_ROW.sub(lambda m: _ACTOR_COLUMN[m.group(0)], order)
@@ -624,38 +606,12 @@ class SQLiteStore:
             return stats
 
     def _tallied_stats(self, query: EventQuery) -> EventStats:
-        """stats() from `event_tallies`, for a query with no filter but the type."""
         kind = ALL_TYPES if query.type is None else query.type.translate(_ASCII_UPPER)
-        groups: dict[str, dict[str, int]] = {"total": {}, **{key: {} for key in (*_STATS_GROUPS, "by_flag")}}
-        rows = self._query(
-            "SELECT facet, value, n FROM event_tallies WHERE type = ? AND n > 0 ORDER BY facet, value", (kind,)
-        )
-        for facet, value, n in rows:
-            groups["total" if facet == "total" else f"by_{facet}"][str(value)] = int(n)
-        total = groups.pop("total").get("", 0)
-        return EventStats(total=total, **groups)
+        return _FILTERS.tallied_stats(self._query, kind)
 
     def _counted_stats(self, query: EventQuery) -> EventStats:
-        """stats() counted over the matching events."""
         where, params = self._filters(query, self._driver(query.model_copy(update={"limit": None})))
-        condition = " WHERE " + " AND ".join(where) if where else ""
-        matching = f"SELECT e.id, e.type, substr(e.date, 1, 10) AS day, e.country, e.lang FROM events e{condition}"
-        groups: dict[str, dict[str, int]] = {}
-        for key, expression in _STATS_GROUPS.items():
-            rows = self._query(
-                f"WITH m AS ({matching}) SELECT {expression}, count(*) FROM m WHERE {expression} IS NOT NULL"
-                f" GROUP BY 1 ORDER BY 1",
-                params,
-            )
-            groups[key] = {str(row[0]): int(row[1]) for row in rows}
-        rows = self._query(
-            f"WITH m AS ({matching}) SELECT f.flag, count(*) FROM m JOIN event_flags f ON f.event_id = m.id"
-            " GROUP BY 1 ORDER BY 1",
-            params,
-        )
-        groups["by_flag"] = {str(row[0]): int(row[1]) for row in rows}
-        total = self._query(f"SELECT count(*) FROM events e{condition}", params)[0][0]
-        return EventStats(total=int(total), **groups)
+        return _FILTERS.counted_stats(self._query, where, params)
 
     def get_event(self, event_id: str) -> EventRecord | None:
         rows = self._query("SELECT record FROM events WHERE id = ?", (event_id,))
