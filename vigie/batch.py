@@ -653,34 +653,54 @@ def _rows(path: Path) -> list[dict[str, Any]]:
 
 
 def load_output(out: Path, store: Any, on_document: Callable[[str], None] | None = None) -> LoadReport:
-    """Save the documents and events of a batch output into `store`, partition by partition.
+    """Save the documents and events of a batch output into `store`, a partition per transaction, as one bulk load
+    (`Store.bulk`: a big output sets the read indexes aside and builds them at the end).
 
-    Idempotent: `Store.save` leaves a document already stored (same content hash) as it is. Errors become
-    'unreadable' documents, as `vigie ingest` stores them.
+    Idempotent: a document already stored (same content hash) is left as it is. Errors become 'unreadable'
+    documents, as `vigie ingest` stores them.
     """
     report = LoadReport()
     files = _event_files(out)
-    for pid in completed_partitions(out):
-        report.partitions += 1
-        by_doc: dict[str, list[EventRecord]] = defaultdict(list)
-        for event in _events_of(files.get(pid, [])):
-            by_doc[event.doc_id].append(event)
-        for row in _rows(out / DOCUMENTS / f"part-{pid}.parquet"):
-            text = row.pop("text")
-            summary = DocumentSummary.model_validate(row)
-            events = by_doc.get(summary.doc_id, [])
-            if store.has_document(summary.content_hash):
-                report.unchanged += 1
-            else:
-                store.save(summary, text, events)
-                report.documents += 1
-                report.events += len(events)
-            if on_document:
-                on_document(summary.doc_id)
-        for row in _rows(out / ERRORS / f"part-{pid}.parquet"):
-            report.errors += 1
-            _save_failure(store, ReadFailure(row["path"], row["doc_id"], row["reason"]))
+    pids = completed_partitions(out)
+    expected = sum(pq.ParquetFile(path).metadata.num_rows for pid in pids for path in files.get(pid, []))
+    with store.bulk(expected):
+        for pid in pids:
+            _load_partition(out, pid, files.get(pid, []), store, report, on_document)
     return report
+
+
+def _load_partition(
+    out: Path,
+    pid: str,
+    event_files: list[Path],
+    store: Any,
+    report: LoadReport,
+    on_document: Callable[[str], None] | None,
+) -> None:
+    report.partitions += 1
+    by_doc: dict[str, list[EventRecord]] = defaultdict(list)
+    for event in _events_of(event_files):
+        by_doc[event.doc_id].append(event)
+    fresh: dict[str, tuple[DocumentSummary, str, list[EventRecord]]] = {}  # by content hash
+    doc_ids: list[str] = []
+    for row in _rows(out / DOCUMENTS / f"part-{pid}.parquet"):
+        text = row.pop("text")
+        summary = DocumentSummary.model_validate(row)
+        doc_ids.append(summary.doc_id)
+        if summary.content_hash in fresh or store.has_document(summary.content_hash):
+            report.unchanged += 1
+        else:
+            fresh[summary.content_hash] = (summary, text, by_doc.get(summary.doc_id, []))
+    if fresh:
+        store.save_many(list(fresh.values()))
+        report.documents += len(fresh)
+        report.events += sum(len(events) for _, _, events in fresh.values())
+    if on_document:
+        for doc_id in doc_ids:
+            on_document(doc_id)
+    for row in _rows(out / ERRORS / f"part-{pid}.parquet"):
+        report.errors += 1
+        _save_failure(store, ReadFailure(row["path"], row["doc_id"], row["reason"]))
 
 
 def _save_failure(store: Any, failure: ReadFailure) -> None:

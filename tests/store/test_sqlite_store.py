@@ -25,7 +25,7 @@ def test_store_file_is_wal_with_foreign_keys_and_schema_version(tmp_path: Path) 
         assert isinstance(store, SQLiteStore)
         assert store.pragma("journal_mode") == "wal"
         assert store.pragma("foreign_keys") == 1
-        assert [v["version"] for v in store.schema_versions()] == [1, 2, 3, 4, 5, 6]
+        assert [v["version"] for v in store.schema_versions()] == [1, 2, 3, 4, 5, 6, 7]
     with sqlite3.connect(path) as conn:  # as datasette would see it
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {
@@ -44,10 +44,11 @@ def test_store_file_is_wal_with_foreign_keys_and_schema_version(tmp_path: Path) 
             (4, "tallies"),
             (5, "actor_dates"),
             (6, "event_boxes"),
+            (7, "deferred_indexes"),
         ]
     with open_store(f"sqlite:///{path}") as reopened:  # migrations are not applied twice
         assert isinstance(reopened, SQLiteStore)
-        assert [v["version"] for v in reopened.schema_versions()] == [1, 2, 3, 4, 5, 6]
+        assert [v["version"] for v in reopened.schema_versions()] == [1, 2, 3, 4, 5, 6, 7]
 
 
 def test_store_text_is_searchable_in_datasette(

@@ -24,7 +24,7 @@ from vigie.store.base import Store
 
 IMPORT_FORMATS = ("jsonl", "parquet", "geojson")
 IMPORTED_HASH_PREFIX = "import:"
-BATCH_DOCUMENTS = 1000
+BATCH_DOCUMENTS = 10_000
 
 
 @dataclass
@@ -125,9 +125,7 @@ def import_events(store: Store, events: Iterable[EventRecord], origin: str = "an
             found = {**stored, **found}
         batch = list(found.values())
         pending.append((minimal_summary(doc_id, batch, origin), "", batch))
-        if len(pending) == BATCH_DOCUMENTS:
-            result.saved += store.save_many(pending)
-            pending = []
-    if pending:
-        result.saved += store.save_many(pending)
+    with store.bulk(sum(len(events) for _, _, events in pending)):
+        for start in range(0, len(pending), BATCH_DOCUMENTS):
+            result.saved += store.save_many(pending[start : start + BATCH_DOCUMENTS])
     return result

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,6 +18,15 @@ RunQuery = Callable[[str, list[Any]], Sequence[Sequence[Any]]]
 STATS_GROUPS = {"by_type": "upper(type)", "by_day": "day", "by_country": "upper(country)", "by_lang": "lower(lang)"}
 
 
+#: Conditions and orders on the event's date and id, read from its actor row instead (which holds both).
+_ON_ACTOR_ROW = re.compile(r"\be\.(?:date|id)\b")
+_ACTOR_COLUMN = {"e.date": "a.date", "e.id": "a.event_id"}
+
+
+def _on_actor_row(sql: str) -> str:
+    return _ON_ACTOR_ROW.sub(lambda match: _ACTOR_COLUMN[match.group(0)], sql)
+
+
 class FilterSQL:
     """Builds the conditions on `events e` for every filter of a query but the cursor and limit.
 
@@ -28,6 +38,8 @@ class FilterSQL:
 
     #: The parameter placeholder of the database driver: "?" (sqlite3) or "%s" (psycopg).
     placeholder = "?"
+    #: The join that reads its left table first (SQLite's planner keeps the order of a CROSS JOIN).
+    ordered_join = "JOIN"
 
     def equals(self, expression: str) -> str:
         """`expression` equal to a parameter, case folded as the database folds the column."""
@@ -120,6 +132,26 @@ class FilterSQL:
                 params.extend([after.date, after.date, after.id])
         return order
 
+    def actor_walk(self, query: EventQuery, part: str | None, select: str) -> tuple[str, list[Any], str]:
+        """A listing read from its actor's `event_actors` rows: a range of (name, date, event_id) in the listing's
+        order, so a page stops at its limit; each event once (its source row, else its target row).
+
+        Returns the SELECT of `select` (over `a` and `e`, no LIMIT), its values, and the listing's ORDER BY on `e`.
+        """
+        assert query.actor is not None
+        where, params = self.build(query.model_copy(update={"actor": None}))
+        if part is None and query.since is None and query.until is None:
+            part = "undated"  # no date bound and no part: only undated rows are left (see events_json)
+        order = self.page(query, part, where, params)
+        conditions = "".join(f" AND {_on_actor_row(condition)}" for condition in where)
+        sql = (
+            f"SELECT {select} FROM event_actors a {self.ordered_join} events e ON e.id = a.event_id"
+            f" WHERE {self.equals('a.name')} AND (a.role = 'source' OR NOT EXISTS (SELECT 1 FROM event_actors s"
+            f" WHERE {self.equals('s.name')} AND s.event_id = a.event_id AND s.role = 'source'))"
+            f"{conditions}{_on_actor_row(order)}"
+        )
+        name = query.actor.strip()
+        return sql, [name, name, *params], order
 
     def counted_stats(self, run: RunQuery, where: list[str], params: list[Any]) -> EventStats:
         """stats() counted over the events matching `where`/`params` (from build())."""

@@ -6,8 +6,10 @@ import datetime as dt
 import hashlib
 import logging
 import threading
+import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
@@ -17,7 +19,7 @@ from psycopg.conninfo import conninfo_to_dict
 from vigie.errors import AmbiguousId, StoreError
 from vigie.records import DocumentSummary, EventQuery, EventRecord, EventStats
 from vigie.store import redact_url
-from vigie.store.base import MIN_ID_PREFIX
+from vigie.store.base import MIN_ID_PREFIX, defers_indexes, loader_alive, loader_id, paused_gc
 from vigie.store.filters import FilterSQL
 from vigie.store.migrate import migrate_postgres, pg_applied_versions
 from vigie.store.sqlite import ALL_TYPES, SaveItem, actor_rows, plan_saves, tallied
@@ -43,6 +45,14 @@ _COPY_FLAGS = "COPY event_flags (event_id, flag) FROM STDIN"
 _COPY_ACTORS = "COPY event_actors (name, event_id, role, date) FROM STDIN"
 _COPY_DOCUMENTS = f"COPY documents ({_DOCUMENT_COLUMNS}, text) FROM STDIN"
 _LOCKED = (("doc", "doc_id"), ("hash", "content_hash"))
+#: The indexes only reads use, set aside by a bulk load and built at its end (see PostgresStore.bulk); the
+#: full-text GIN index is the dearest to keep up to date row by row.
+DEFERRABLE_INDEXES = (
+    "events_date", "events_type_date", "events_country_type", "events_search", "event_actors_name",
+    "event_actors_name_date", "event_flags_flag", "documents_outcome", "documents_ingested_at",
+)  # fmt: skip
+#: Memory for each index build (the sort in memory rather than in temporary files).
+INDEX_BUILD_MEMORY = "512MB"
 #: The `event_tallies` keys of the events of some documents (an array of doc_ids), with how many events count under
 #: each: the keys stats() groups by, for each type and for every type ('*').
 _TALLY_KEYS = """
@@ -157,6 +167,7 @@ class PostgresStore:
                     "no event store in this database", where=self.where, hint="ingest articles first or check the URL"
                 )
             self.schema_version = migrate_postgres(self._conn, self.where)
+            self._build_deferred(lambda owner: not loader_alive(owner))
         except BaseException:
             self._conn.close()
             raise
@@ -185,6 +196,10 @@ class PostgresStore:
         return sum(self._save_batch(items[i : i + BULK_DOCUMENTS]) for i in range(0, len(items), BULK_DOCUMENTS))
 
     def _save_batch(self, items: Sequence[SaveItem]) -> int:
+        with paused_gc():
+            return self._write_batch(items)
+
+    def _write_batch(self, items: Sequence[SaveItem]) -> int:
         prepared = [_prepare(summary, text, events) for summary, text, events in items]
         names = ", ".join(repr(summary.doc_id) for summary, _, _ in items[:3]) + (", …" if len(items) > 3 else "")
         with self._lock:
@@ -243,6 +258,79 @@ class PostgresStore:
             except psycopg.Error as err:
                 raise StoreError(f"document {names} not saved: {describe(err)}", where=self.where) from err
 
+    @contextmanager
+    def bulk(self, events: int) -> Iterator[None]:
+        """A big load: the read indexes are set aside when `events` justifies it (defers_indexes), built at the end;
+        see SQLiteStore.bulk."""
+        owner = loader_id()
+        total = self._query("SELECT n FROM event_tallies WHERE type = %s AND facet = 'total'", (ALL_TYPES,))
+        if defers_indexes(events, int(total[0][0]) if total else 0):
+            self._defer_indexes(owner)
+        try:
+            yield
+        finally:
+            self._build_deferred(lambda recorded: recorded == owner)
+
+    def deferred_indexes(self) -> list[str]:
+        """The read indexes a bulk load has set aside and not built again yet (empty once it ends)."""
+        return [str(row[0]) for row in self._query("SELECT name FROM deferred_indexes ORDER BY name")]
+
+    def _defer_indexes(self, owner: str) -> None:
+        with self._lock:
+            try:
+                with self._conn.transaction(), self._conn.cursor() as cur:
+                    cur.execute(
+                        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+                        " AND indexname = ANY(%s) ORDER BY indexname",
+                        (list(DEFERRABLE_INDEXES),),
+                    )
+                    for name, sql in cur.fetchall():
+                        # A load starting at the same moment may have set it aside first: then it is that load's.
+                        cur.execute(
+                            "INSERT INTO deferred_indexes (name, sql, owner) VALUES (%s, %s, %s)"
+                            " ON CONFLICT (name) DO NOTHING RETURNING name",
+                            (name, sql, owner),
+                        )
+                        if cur.fetchone() is not None:
+                            cur.execute(f'DROP INDEX IF EXISTS "{name}"')
+            except psycopg.Error as err:
+                raise StoreError(
+                    f"cannot set the indexes aside for a bulk load: {describe(err)}", where=self.where
+                ) from err
+        logger.info("indexes set aside for a bulk load", extra={"db": self.where})
+
+    def _build_deferred(self, chosen: Callable[[str], bool]) -> None:
+        """Build again the set-aside indexes whose owner is `chosen`, in one transaction."""
+        recorded = self._query("SELECT name, sql, owner FROM deferred_indexes ORDER BY name")
+        picked = [(name, sql) for name, sql, owner in recorded if chosen(owner)]
+        if not picked:
+            return
+        started = time.perf_counter()
+        with self._lock:
+            try:
+                with self._conn.transaction(), self._conn.cursor() as cur:
+                    cur.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
+                    for name, sql in picked:
+                        # Locked, so two processes opening the store after a killed load build each index once.
+                        cur.execute("SELECT 1 FROM deferred_indexes WHERE name = %s FOR UPDATE", (name,))
+                        if cur.fetchone() is None:
+                            continue
+                        cur.execute("SELECT to_regclass(%s) IS NULL", (name,))
+                        missing = cur.fetchone()
+                        if missing and missing[0]:
+                            cur.execute(sql)
+                        cur.execute("DELETE FROM deferred_indexes WHERE name = %s", (name,))
+            except psycopg.Error as err:
+                raise StoreError(
+                    f"cannot build the indexes a bulk load set aside: {describe(err)}",
+                    where=self.where,
+                    hint="queries stay correct, only slower; opening the store again retries",
+                ) from err
+        logger.info(
+            "indexes built after a bulk load",
+            extra={"db": self.where, "indexes": len(picked), "seconds": round(time.perf_counter() - started, 1)},
+        )
+
     # -- reading ------------------------------------------------------------------------------------------
 
     def _filters(self, query: EventQuery) -> tuple[list[str], list[Any]]:
@@ -265,12 +353,24 @@ class PostgresStore:
         return found + self._page(rest, "undated")
 
     def _page(self, query: EventQuery, part: str | None) -> list[str]:
+        if query.actor is not None:
+            return self._actor_page(query, part)
         where, params = self._filters(query)
         order = _FILTERS.page(query, part, where, params)
         sql = "SELECT e.record::text FROM events e"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += order
+        if query.limit is not None:
+            sql += " LIMIT %s"
+            params.append(query.limit)
+        return [str(row[0]) for row in self._query(sql, params)]
+
+    def _actor_page(self, query: EventQuery, part: str | None) -> list[str]:
+        """_page() as a join from the actor's `event_actors` rows (FilterSQL.actor_walk): the planner may walk the
+        (lower(name), date, event_id) index in the listing's order and stop at the page's end, or start elsewhere
+        when another filter is narrower."""
+        sql, params, _ = _FILTERS.actor_walk(query, part, "e.record::text")
         if query.limit is not None:
             sql += " LIMIT %s"
             params.append(query.limit)

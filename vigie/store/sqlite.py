@@ -7,7 +7,6 @@ import json
 import logging
 import math
 import random
-import re
 import sqlite3
 import threading
 import time
@@ -22,7 +21,7 @@ from typing import Any, TypeVar
 
 from vigie.errors import AmbiguousId, StoreError
 from vigie.records import Actor, DocumentSummary, EventQuery, EventRecord, EventStats
-from vigie.store.base import MIN_ID_PREFIX
+from vigie.store.base import MIN_ID_PREFIX, defers_indexes, loader_alive, loader_id, paused_gc
 from vigie.store.filters import FilterSQL, has_text
 from vigie.store.migrate import migrate_sqlite
 
@@ -47,6 +46,14 @@ PROBE_COST = 1.0
 #: Bytes of the file SQLite may map into memory instead of reading (capped by the build, 2 GiB by default): reads of
 #: a big store then cost no system call.
 MMAP_BYTES = 1 << 40
+#: The indexes only reads use (writes find rows by primary key, doc_id and event_id): a bulk load sets them aside and
+#: builds them once at the end, each by one sort (see SQLiteStore.bulk).
+DEFERRABLE_INDEXES = (
+    "events_date", "events_type_date", "events_country_type", "event_actors_name_date", "event_flags_flag",
+    "documents_outcome", "documents_ingested_at",
+)  # fmt: skip
+#: Threads SQLite may sort with while building an index (PRAGMA threads; the main thread is one of them).
+INDEX_THREADS = 2
 #: stats() results kept until the store changes (the dashboard asks the same few questions again and again).
 STATS_CACHE = 256
 
@@ -168,6 +175,7 @@ class _SQLiteFilters(FilterSQL):
     """Filters over SQLite: type, country, language and actor columns are NOCASE; words go through events_fts."""
 
     placeholder = "?"
+    ordered_join = "CROSS JOIN"
 
     def text(self, query: EventQuery, drive: str | None) -> tuple[list[str], list[Any]]:
         # Unary + keeps the planner from starting at the matches: they are a set each row is looked up in.
@@ -301,8 +309,6 @@ def tally_rows(fresh: Sequence[Prepared]) -> list[tuple[str, str, str, int]]:
 
 #: The drive of a listing that walks the actor's `event_actors` rows in (date, event_id) order.
 WALK_ACTOR = "actor-walk"
-_ON_ACTOR_ROW = re.compile(r"\be\.(?:date|id)\b")
-_ACTOR_COLUMN = {"e.date": "a.date", "e.id": "a.event_id"}
 
 
 def _narrowed(query: EventQuery) -> bool:
@@ -352,6 +358,7 @@ class SQLiteStore:
             self._conn.execute(f"PRAGMA cache_size = -{CACHE_KIB:d}")
             self._conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES:d}")
             self.schema_version = retry_locked(lambda: migrate_sqlite(self._conn, path), where=path)
+            self._build_deferred(lambda owner: not loader_alive(owner))
         except sqlite3.DatabaseError as err:
             raise StoreError(
                 f"cannot open the event store: {err}", where=path, hint="is it a Vigie SQLite file?"
@@ -396,7 +403,8 @@ class SQLiteStore:
         left as is, a new version of a stored doc_id replaces it. Rows are built before the write lock is taken,
         then written table by table over the whole batch; any failure rolls the whole batch back.
         """
-        prepared = [_prepare(summary, text, events) for summary, text, events in items]
+        with paused_gc():
+            prepared = [_prepare(summary, text, events) for summary, text, events in items]
 
         def write() -> int:
             with self._transaction() as conn:
@@ -450,7 +458,8 @@ class SQLiteStore:
         try:
             if bulk:
                 self._conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB:d}")
-            saved = retry_locked(write, where=self.path)
+            with paused_gc():  # the batch's rows are sorted in write()
+                saved = retry_locked(write, where=self.path)
         except sqlite3.IntegrityError as err:
             raise StoreError(
                 f"document {names} not saved: {err}",
@@ -464,6 +473,83 @@ class SQLiteStore:
                 self._conn.execute(f"PRAGMA cache_size = -{CACHE_KIB:d}")
         self._writes += 1
         return saved
+
+    @contextmanager
+    def bulk(self, events: int) -> Iterator[None]:
+        """A big load: the read indexes are set aside when `events` justifies it (defers_indexes), built at the end.
+
+        Each dropped index is recorded in `deferred_indexes` in the same transaction as the drop, so a load killed
+        half-way leaves the store readable (every saved document whole, queries slower) and the next open builds
+        them. Loads running side by side each build what they set aside.
+        """
+        owner = loader_id()
+        stored = self._tally(ALL_TYPES, "total", "")
+        if defers_indexes(events, stored):
+            self._defer_indexes(owner)
+        try:
+            yield
+        finally:
+            self._build_deferred(lambda recorded: recorded == owner)
+
+    def deferred_indexes(self) -> list[str]:
+        """The read indexes a bulk load has set aside and not built again yet (empty once it ends)."""
+        return [str(row[0]) for row in self._query("SELECT name FROM deferred_indexes ORDER BY name")]
+
+    def _defer_indexes(self, owner: str) -> None:
+        def write() -> None:
+            with self._transaction() as conn:
+                found = conn.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+                    " AND name IN (SELECT value FROM json_each(?)) ORDER BY name",
+                    (json.dumps(DEFERRABLE_INDEXES),),
+                ).fetchall()
+                for name, sql in found:
+                    conn.execute("INSERT INTO deferred_indexes (name, sql, owner) VALUES (?, ?, ?)", (name, sql, owner))
+                    conn.execute(f'DROP INDEX "{name}"')
+
+        try:
+            retry_locked(write, where=self.path)
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot set the indexes aside for a bulk load: {err}", where=self.path) from err
+        logger.info("indexes set aside for a bulk load", extra={"db": self.path})
+
+    def _build_deferred(self, chosen: Callable[[str], bool]) -> None:
+        """Build again the set-aside indexes whose owner is `chosen`, in one transaction."""
+        recorded = self._query("SELECT name, sql, owner FROM deferred_indexes ORDER BY name")
+        picked = [(name, sql) for name, sql, owner in recorded if chosen(owner)]
+        if not picked:
+            return
+        started = time.perf_counter()
+
+        def write() -> None:
+            with self._transaction() as conn:
+                for name, sql in picked:
+                    still_recorded = conn.execute("SELECT 1 FROM deferred_indexes WHERE name = ?", (name,)).fetchone()
+                    if not still_recorded:
+                        continue  # another process built it meanwhile
+                    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (name,))
+                    if not exists.fetchone():
+                        conn.execute(sql)
+                    conn.execute("DELETE FROM deferred_indexes WHERE name = ?", (name,))
+
+        with self._lock:
+            self._conn.execute(f"PRAGMA threads = {INDEX_THREADS:d}")
+            self._conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB:d}")
+            try:
+                retry_locked(write, where=self.path)
+            except sqlite3.Error as err:
+                raise StoreError(
+                    f"cannot build the indexes a bulk load set aside: {err}",
+                    where=self.path,
+                    hint="queries stay correct, only slower; opening the store again retries",
+                ) from err
+            finally:
+                self._conn.execute(f"PRAGMA cache_size = -{CACHE_KIB:d}")
+                self._conn.execute("PRAGMA threads = 0")
+        logger.info(
+            "indexes built after a bulk load",
+            extra={"db": self.path, "indexes": len(picked), "seconds": round(time.perf_counter() - started, 1)},
+        )
 
     # -- reading ------------------------------------------------------------------------------------------
 
@@ -567,25 +653,8 @@ class SQLiteStore:
         return [str(row["record"]) for row in self._query(sql, params)]
 
     def _actor_page(self, query: EventQuery, part: str | None) -> list[str]:
-        """_page() read from the actor's `event_actors` rows, a range of (name, date, event_id) in the listing's
-        order (migration 5), so a page stops at its limit; each event counted once (its source row, else its
-        target row)."""
-        assert query.actor is not None
-        where, params = self._filters(query.model_copy(update={"actor": None}))
-        if part is None and query.since is None and query.until is None:
-            part = "undated"  # no date bound: only undated rows are left (see events_json)
-        order = _FILTERS.page(query, part, where, params)
-        # The actor row holds the event's date and id: conditions and order on them read the index, not the event.
-        where = [_ON_ACTOR_ROW.sub(lambda m: _ACTOR_COLUMN[m.group(0)], condition) for condition in where]
-        inner_order = _ON_ACTOR_ROW.sub(lambda m: _ACTOR_COLUMN[m.group(0)], order)
-        condition = "".join(f" AND {c}" for c in where)
-        sql = (
-            "SELECT e.rowid FROM event_actors a CROSS JOIN events e ON e.id = a.event_id WHERE a.name = ?"
-            " AND (a.role = 'source' OR NOT EXISTS (SELECT 1 FROM event_actors s"
-            " WHERE s.name = a.name AND s.event_id = a.event_id AND s.role = 'source'))"
-            f"{condition}{inner_order}"
-        )
-        params.insert(0, query.actor.strip())
+        """_page() read from the actor's `event_actors` rows (migration 5), see FilterSQL.actor_walk."""
+        sql, params, order = _FILTERS.actor_walk(query, part, "e.rowid")
         if query.limit is not None:
             sql += " LIMIT ?"
             params.append(query.limit)
