@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from vigie.cli import cli
 from vigie.records import EventQuery
+from vigie.store import base as store_base
 from vigie.store import open_store
 from vigie.store_bench import run_store_bench
 from vigie.synthetic_events import COUNTRY_WEIGHTS, synthetic_documents, synthetic_events
@@ -56,5 +59,27 @@ def test_vigie_bench_store_writes_a_report(tmp_path: Path) -> None:
     (report,) = (tmp_path / "out").glob("*-store-sqlite-200.json")
     figures = json.loads(report.read_text())
     assert figures["events"] == 200 and len(figures["queries"]) == 5
+    assert figures["bulk"] is True
     again = CliRunner().invoke(cli, ["bench", "--store", "--events", "10", "--db", str(db), "--quiet"])
     assert again.exit_code == 2 and "empty store" in again.output
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_store_bench_loads_as_one_bulk_load_unless_told_to_keep_indexes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, bulk: bool
+) -> None:
+    monkeypatch.setattr(store_base, "BULK_MIN_EVENTS", 1)  # 300 events count as a bulk load
+    with caplog.at_level(logging.INFO, logger="vigie.store"):
+        report = run_store_bench(str(tmp_path / "bench.db"), 300, seed=2, runs=1, bulk=bulk)
+    messages = [record.getMessage() for record in caplog.records]
+    assert report.bulk is bulk and report.events == 300
+    assert ("indexes set aside for a bulk load" in messages) is bulk
+    assert ("indexes built after a bulk load" in messages) is bulk
+
+
+def test_vigie_bench_store_keep_indexes_says_so_in_its_report(tmp_path: Path) -> None:
+    args = ["bench", "--store", "--keep-indexes", "--events", "100", "--db", str(tmp_path / "b.db")]
+    result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    (report,) = (tmp_path / "out").glob("*-store-sqlite-100.json")
+    assert json.loads(report.read_text())["bulk"] is False

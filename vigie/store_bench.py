@@ -14,6 +14,7 @@ import random
 import statistics
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ class StoreBenchReport:
     load_events_per_s: float
     wall_seconds: float
     queries: list[QueryFigures] = field(default_factory=list)
+    bulk: bool = True  # loaded through Store.bulk (False: --keep-indexes)
     page: int = PAGE
     runs: int = RUNS
     created: str = ""
@@ -69,10 +71,16 @@ def analyze(store: Store) -> None:
 
 
 def bulk_load(
-    store: Store, events: int, seed: int, on_progress: Callable[[int], None] | None = None
+    store: Store,
+    events: int,
+    seed: int,
+    on_progress: Callable[[int], None] | None = None,
+    *,
+    bulk: bool = True,
 ) -> tuple[int, int, float]:
-    """Load `events` synthetic events as one bulk load (`Store.bulk`, the read indexes built at the end); return
-    (events, documents, seconds spent in the store, the index builds included)."""
+    """Load `events` synthetic events as one bulk load (`Store.bulk`, the read indexes built at the end; without
+    `bulk`, save_many alone: every index kept up to date row by row); return (events, documents, seconds spent in the
+    store, the index builds included)."""
     spent, loaded, documents = 0.0, 0, 0
     batch: list[Any] = []
 
@@ -87,8 +95,8 @@ def bulk_load(
             on_progress(loaded)
 
     started = time.perf_counter()
-    bulk = store.bulk(events)
-    bulk.__enter__()
+    loading = store.bulk(events) if bulk else nullcontext()
+    loading.__enter__()
     spent += time.perf_counter() - started
     try:
         for item in synthetic_documents(events, seed):
@@ -99,7 +107,7 @@ def bulk_load(
             flush()
     finally:
         started = time.perf_counter()
-        bulk.__exit__(None, None, None)
+        loading.__exit__(None, None, None)
         spent += time.perf_counter() - started
     return loaded, documents, spent
 
@@ -174,14 +182,21 @@ def time_queries(store: Store, seed: int, runs: int = RUNS) -> list[QueryFigures
 
 
 def run_store_bench(
-    db: str, events: int, seed: int = 0, runs: int = RUNS, on_progress: Callable[[int], None] | None = None
+    db: str,
+    events: int,
+    seed: int = 0,
+    runs: int = RUNS,
+    on_progress: Callable[[int], None] | None = None,
+    *,
+    bulk: bool = True,
 ) -> StoreBenchReport:
-    """Load `events` synthetic events into the empty store at `db`, then time the five queries."""
+    """Load `events` synthetic events into the empty store at `db` (as one bulk load unless `bulk` is false), then
+    time the five queries."""
     started = time.perf_counter()
     with open_store(db) as store:
         if store.counts()["events"]:
             raise StoreError("the benchmark needs an empty store", where=redact_url(db), hint="pass a new --db")
-        loaded, documents, spent = bulk_load(store, events, seed, on_progress)
+        loaded, documents, spent = bulk_load(store, events, seed, on_progress, bulk=bulk)
         analyze(store)
         queries = time_queries(store, seed, runs)
         backend = _backend(store)
@@ -195,6 +210,7 @@ def run_store_bench(
         load_events_per_s=round(loaded / spent, 1) if spent else 0.0,
         wall_seconds=round(time.perf_counter() - started, 1),
         queries=queries,
+        bulk=bulk,
         runs=runs,
         created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         machine=f"{platform.machine()} {platform.system()} Python {platform.python_version()}",

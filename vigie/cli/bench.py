@@ -95,6 +95,11 @@ from vigie.records import Article
     help="With --store or --api: synthetic events to load.",
 )
 @click.option(
+    "--keep-indexes",
+    is_flag=True,
+    help="With --store: load without setting the read indexes aside (each kept up to date row by row), to compare.",
+)
+@click.option(
     "--geo",
     "geo_bench",
     is_flag=True,
@@ -137,6 +142,7 @@ def bench(
     quiet: bool,
     store_bench: bool,
     events: int,
+    keep_indexes: bool,
     geo_bench: bool,
     api_bench: bool,
     clients: int,
@@ -169,7 +175,7 @@ def bench(
         _bench_geo(lang if explicit else "en", docs, seed, corpus_path, out)
         return
     if store_bench:
-        _bench_store(db, events, seed, out, quiet)
+        _bench_store(db, events, seed, out, quiet, bulk=not keep_indexes)
         return
     out_given = click.get_current_context().get_parameter_source("out") != click.core.ParameterSource.DEFAULT
     if make_corpus_n is not None:
@@ -251,14 +257,16 @@ def _make_corpus(n: int, lang: str, seed: int, out: Path) -> None:
     click.echo(f"wrote {n:,} synthetic articles ({', '.join(langs)}, seed {seed}) to {path}")
 
 
-def _bench_store(db: str | None, events: int, seed: int, out: Path, quiet: bool) -> None:
+def _bench_store(db: str | None, events: int, seed: int, out: Path, quiet: bool, *, bulk: bool) -> None:
     from vigie.store_bench import run_store_bench, write_store_report
 
     if db is None:
         raise InputError("vigie bench --store needs --db", hint="a new SQLite file or an empty PostgreSQL database")
     with _progress(quiet) as progress:
         task = progress.add_task("loading", total=events)
-        report = run_store_bench(db, events, seed, on_progress=lambda n: progress.update(task, completed=n))
+        report = run_store_bench(
+            db, events, seed, on_progress=lambda n: progress.update(task, completed=n), bulk=bulk
+        )
     path = write_store_report(report, out)
     table = Table(
         title=f"{report.backend}: {report.events:,} events in {report.documents:,} documents, "
