@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import socket
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -27,6 +27,25 @@ REBUILD_RATIO = 3
 def defers_indexes(loading: int, stored: int) -> bool:
     """Whether a load of `loading` events into a store of `stored` events should build its read indexes at the end."""
     return loading >= BULK_MIN_EVENTS and loading * REBUILD_RATIO >= stored
+
+
+@contextmanager
+def indexes_set_aside(
+    events: int,
+    stored: int,
+    set_aside: Callable[[str], None],
+    build: Callable[[Callable[[str], bool]], None],
+) -> Iterator[None]:
+    """Store.bulk on any backend: when a load of `events` into `stored` events warrants it, `set_aside(owner)` drops
+    the read indexes (recording them under this loader's id); when the block ends, however it ends,
+    `build(chosen)` builds those whose recorded owner is `chosen` again (here: this loader's)."""
+    owner = loader_id()
+    if defers_indexes(events, stored):
+        set_aside(owner)
+    try:
+        yield
+    finally:
+        build(lambda recorded: recorded == owner)
 
 
 @contextmanager

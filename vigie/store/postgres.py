@@ -9,7 +9,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any
 
@@ -19,7 +19,7 @@ from psycopg.conninfo import conninfo_to_dict
 from vigie.errors import AmbiguousId, StoreError
 from vigie.records import DocumentSummary, EventQuery, EventRecord, EventStats
 from vigie.store import redact_url
-from vigie.store.base import MIN_ID_PREFIX, defers_indexes, loader_alive, loader_id, paused_gc
+from vigie.store.base import MIN_ID_PREFIX, indexes_set_aside, loader_alive, paused_gc
 from vigie.store.filters import FilterSQL
 from vigie.store.migrate import migrate_postgres, pg_applied_versions
 from vigie.store.sqlite import ALL_TYPES, SaveItem, actor_rows, plan_saves, tallied
@@ -258,18 +258,12 @@ class PostgresStore:
             except psycopg.Error as err:
                 raise StoreError(f"document {names} not saved: {describe(err)}", where=self.where) from err
 
-    @contextmanager
-    def bulk(self, events: int) -> Iterator[None]:
+    def bulk(self, events: int) -> AbstractContextManager[None]:
         """A big load: the read indexes are set aside when `events` justifies it (defers_indexes), built at the end;
         see SQLiteStore.bulk."""
-        owner = loader_id()
         total = self._query("SELECT n FROM event_tallies WHERE type = %s AND facet = 'total'", (ALL_TYPES,))
-        if defers_indexes(events, int(total[0][0]) if total else 0):
-            self._defer_indexes(owner)
-        try:
-            yield
-        finally:
-            self._build_deferred(lambda recorded: recorded == owner)
+        stored = int(total[0][0]) if total else 0
+        return indexes_set_aside(events, stored, self._defer_indexes, self._build_deferred)
 
     def deferred_indexes(self) -> list[str]:
         """The read indexes a bulk load has set aside and not built again yet (empty once it ends)."""

@@ -12,7 +12,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from vigie.errors import AmbiguousId, StoreError
 from vigie.records import Actor, DocumentSummary, EventQuery, EventRecord, EventStats
-from vigie.store.base import MIN_ID_PREFIX, defers_indexes, loader_alive, loader_id, paused_gc
+from vigie.store.base import MIN_ID_PREFIX, indexes_set_aside, loader_alive, paused_gc
 from vigie.store.filters import FilterSQL, has_text
 from vigie.store.migrate import migrate_sqlite
 
@@ -474,22 +474,15 @@ class SQLiteStore:
         self._writes += 1
         return saved
 
-    @contextmanager
-    def bulk(self, events: int) -> Iterator[None]:
+    def bulk(self, events: int) -> AbstractContextManager[None]:
         """A big load: the read indexes are set aside when `events` justifies it (defers_indexes), built at the end.
 
         Each dropped index is recorded in `deferred_indexes` in the same transaction as the drop, so a load killed
         half-way leaves the store readable (every saved document whole, queries slower) and the next open builds
         them. Loads running side by side each build what they set aside.
         """
-        owner = loader_id()
         stored = self._tally(ALL_TYPES, "total", "")
-        if defers_indexes(events, stored):
-            self._defer_indexes(owner)
-        try:
-            yield
-        finally:
-            self._build_deferred(lambda recorded: recorded == owner)
+        return indexes_set_aside(events, stored, self._defer_indexes, self._build_deferred)
 
     def deferred_indexes(self) -> list[str]:
         """The read indexes a bulk load has set aside and not built again yet (empty once it ends)."""
