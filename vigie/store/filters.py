@@ -40,6 +40,9 @@ class FilterSQL:
     placeholder = "?"
     #: The join that reads its left table first (SQLite's planner keeps the order of a CROSS JOIN).
     ordered_join = "JOIN"
+    #: What keeps a correlated subquery a lookup per row rather than a set built in full first (PostgreSQL hashes
+    #: the whole subquery when it expects many outer rows, though a page needs only a few).
+    per_row = ""
 
     def equals(self, expression: str) -> str:
         """`expression` equal to a parameter, case folded as the database folds the column."""
@@ -147,7 +150,7 @@ class FilterSQL:
         sql = (
             f"SELECT {select} FROM event_actors a {self.ordered_join} events e ON e.id = a.event_id"
             f" WHERE {self.equals('a.name')} AND (a.role = 'source' OR NOT EXISTS (SELECT 1 FROM event_actors s"
-            f" WHERE {self.equals('s.name')} AND s.event_id = a.event_id AND s.role = 'source'))"
+            f" WHERE {self.equals('s.name')} AND s.event_id = a.event_id AND s.role = 'source'{self.per_row}))"
             f"{conditions}{_on_actor_row(order)}"
         )
         name = query.actor.strip()
