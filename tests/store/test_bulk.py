@@ -180,3 +180,22 @@ def test_killed_bulk_load_is_repaired_by_the_next_open(
         assert store.counts()["events"] == sum(s.event_count for s in saved) > 0
         assert len(store.events(EventQuery(limit=1000))) == store.counts()["events"]
     assert any(record.getMessage() == "indexes built after a bulk load" for record in caplog.records)
+
+
+def test_paused_gc_pauses_collection_and_puts_it_back_as_it_was() -> None:
+    import gc
+
+    from vigie.store.base import paused_gc
+
+    assert gc.isenabled()
+    with pytest.raises(ValueError), paused_gc():
+        assert not gc.isenabled()
+        raise ValueError("a failing batch")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # the caller had it off: left off
+    finally:
+        gc.enable()
